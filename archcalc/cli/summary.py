@@ -1,0 +1,56 @@
+"""archcalc summary MODEL: per-layer shapes, arithmetic, parameters, MACs, memory and receptive field."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+from typing_extensions import Annotated
+
+from . import app, fail, reporting_errors
+from .options import BatchOpt, DtypeOpt, Format, FormatOpt, InputOpt, JsonOpt
+
+
+@app.command()
+def summary(
+    model: Annotated[str, typer.Argument(help="A zoo name (archcalc list), e.g. vgg16, alexnet-paper.")],
+    input: InputOpt = None,
+    batch: BatchOpt = 1,
+    dtype: DtypeOpt = "float32",
+    json: JsonOpt = False,
+    format: FormatOpt = Format.table,
+    depth: Annotated[Optional[int], typer.Option(
+        "--depth", "-d", help="Fold layers into blocks at this depth of their dotted names (1: top level).")] = None,
+) -> None:
+    """Analyse one model layer by layer, analytically (no weights, no forward pass)."""
+    from .. import analyze
+    from ..render import console as make_console, COLUMNS, rich_table, summary_rows, to_csv, to_markdown, totals_lines
+
+    if batch < 1:
+        fail(f"--batch {batch}: must be a positive integer")
+    if depth is not None and depth < 1:
+        fail(f"--depth {depth}: must be 1 or more")
+    with reporting_errors():
+        report = analyze(model, input=input, batch=batch, dtype=dtype)
+    if json or format == Format.json:
+        typer.echo(report.to_json())
+        return
+    rows = summary_rows(report, depth)
+    if format == Format.markdown:
+        typer.echo(to_markdown(COLUMNS, rows), nl=False)
+        return
+    if format == Format.csv:
+        typer.echo(to_csv(COLUMNS, rows), nl=False)
+        return
+    console = make_console()
+    title = f"{report.model} at {report.input} (batch {report.batch}, {report.dtype})"
+    console.print(rich_table(title, COLUMNS, rows, right=("params", "MACs", "act. MB", "RF")))
+    for label, value in totals_lines(report):
+        console.print(f"[bold]{label}[/]: {value}", highlight=False)
+    if report.source:
+        console.print(f"[bold]source[/]: {report.source}", highlight=False)
+    for note in report.notes:
+        console.print(f"[bold]note[/]: {note}", highlight=False)
+    for d in report.diagnostics:
+        style = "yellow" if d["level"] == "warning" else "dim"
+        console.print(f"[{style}]{d['level']}[/] {d['layer']}: {d['message']}", highlight=False)

@@ -1,0 +1,32 @@
+"""Counting conventions, in one place (the README states them too).
+
+- MACs: one multiply-accumulate of a conv or linear layer counts 1. The headline total is conv + linear MACs
+  (the convention of fvcore, of torchvision's published "GFLOPS" and of the lecture's "854M ops").
+- FLOPs = 2 x MACs (a multiply and an add), the convention of torch's FlopCounterMode.
+- Other ops: everything else (bias adds, normalisation, activations, pooling, residual adds), counted apart
+  so that totals reconcile with any peer. Costs of transcendental functions are approximations.
+- Parameters: trainable weights and biases apart; buffers (BatchNorm running statistics) apart from both.
+- Memory: bytes by dtype; MB = 10^6 bytes, MiB = 2^20 bytes, never a bare "M".
+- Activation memory: each layer's output tensor counted once; views and in-place ops add nothing; the
+  input is counted apart.
+- Depth: layers with learnable weights (conv, linear) on the longest path from input to output.
+"""
+
+from __future__ import annotations
+
+from .errors import InputError
+
+FLOPS_PER_MAC = 2
+WEIGHTED_KINDS = frozenset({"conv", "linear"})  # kinds that count for depth and for headline MACs
+MB = 10**6
+MiB = 2**20
+
+DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8}
+
+
+def dtype_bytes(dtype: str) -> int:
+    """Bytes per element of a floating dtype name."""
+    try:
+        return DTYPE_BYTES[dtype]
+    except KeyError:
+        raise InputError(f"dtype '{dtype}' is not one of {', '.join(DTYPE_BYTES)}") from None

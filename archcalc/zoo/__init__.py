@@ -1,0 +1,114 @@
+"""The zoo: named architectures, each with its source and default input, built with the public Net API.
+
+A name torchvision also uses means exactly torchvision's architecture; a published original that differs
+has a `-paper` suffix. Families that papers parametrise can register a name pattern (e.g. wrn-D-K).
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from ..builder import Net
+from ..errors import UnknownModelError
+from ..ir import Graph
+
+# families in the order `archcalc list` shows them; a module not named here is loaded after these
+FAMILIES = ("lenet", "alexnet", "zfnet", "vgg", "googlenet", "resnet", "nin", "preact", "wide", "resnext",
+            "stochastic", "fractal", "densenet", "squeezenet")
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    """A named architecture: how to build it, where it comes from, what input it expects."""
+
+    name: str
+    build: Callable  # build(net, **options) adds the layers to `net`
+    source: str
+    input: tuple
+    family: str
+    description: str = ""
+    torchvision: Optional[str] = None  # torchvision.models builder of the same architecture
+    torchvision_kwargs: dict = field(default_factory=dict)
+    options: dict = field(default_factory=dict)  # fixed options for build (parametrised families)
+
+    def graph(self, **options) -> Graph:
+        net = Net(self.name, self.input, self.source)
+        self.build(net, **{**self.options, **options})
+        return net.graph()
+
+
+@dataclass(frozen=True)
+class ZooPattern:
+    """A family named by its parameters, e.g. wrn-(depth)-(width)."""
+
+    regex: str
+    make: Callable  # make(match) -> ZooEntry
+    examples: tuple
+
+
+_ENTRIES: dict = {}
+_PATTERNS: list = []
+
+
+def register(name: str, *, source: str, input: tuple, family: str, description: str = "",
+             torchvision: Optional[str] = None, torchvision_kwargs: Optional[dict] = None, **options):
+    """Decorator: register `build(net, **options)` under `name`."""
+    def decorate(fn: Callable) -> Callable:
+        if name in _ENTRIES:
+            raise ValueError(f"zoo entry {name!r} registered twice")
+        _ENTRIES[name] = ZooEntry(name, fn, source, tuple(input), family, description, torchvision,
+                                  dict(torchvision_kwargs or {}), dict(options))
+        return fn
+    return decorate
+
+
+def register_pattern(regex: str, make: Callable, examples) -> None:
+    """Register a parametrised family: names matching `regex` are built by `make(match)`."""
+    _PATTERNS.append(ZooPattern(regex, make, tuple(examples)))
+
+
+_loaded = False
+
+
+def _load() -> None:
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        import pkgutil
+
+        present = {m.name for m in pkgutil.iter_modules(__path__)}
+        for family in [f for f in FAMILIES if f in present] + sorted(present - set(FAMILIES)):
+            importlib.import_module(f"{__name__}.{family}")
+
+
+def entries() -> list:
+    """Every named entry, in registration order (pattern families by their examples)."""
+    _load()
+    return list(_ENTRIES.values())
+
+
+def names() -> list:
+    _load()
+    return list(_ENTRIES) + [e for p in _PATTERNS for e in p.examples if e not in _ENTRIES]
+
+
+def get(name: str) -> ZooEntry:
+    """The entry called `name`; an unknown name raises with the closest names."""
+    _load()
+    if name in _ENTRIES:
+        return _ENTRIES[name]
+    for pattern in _PATTERNS:
+        match = re.fullmatch(pattern.regex, name)
+        if match:
+            return pattern.make(match)
+    lowered = name.lower().replace("_", "").replace("-", "")
+    for known in _ENTRIES:
+        if known.lower().replace("_", "").replace("-", "") == lowered:
+            raise UnknownModelError(f"unknown model '{name}'; did you mean {known}?")
+    close = difflib.get_close_matches(name, names(), n=3, cutoff=0.5)
+    hint = f"; did you mean {' or '.join(close)}?" if close else "; 'archcalc list' shows the zoo"
+    raise UnknownModelError(f"unknown model '{name}'{hint}")
