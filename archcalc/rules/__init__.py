@@ -88,4 +88,8 @@ def _load() -> None:
     global _loaded
     if not _loaded:
         _loaded = True
-        from . import activation, conv, linear, merge, norm, pool  # noqa: F401  (registration)
+        import importlib
+        import pkgutil
+
+        for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+            importlib.import_module(f"{__name__}.{module}")  # each module registers its kinds
