@@ -11,15 +11,6 @@ from .rules import rules_for
 from .shape import Shape, shape_from_tuple, to_plain
 
 
-def _simplify(value):
-    """Tidy a symbolic total (ints pass through untouched)."""
-    if isinstance(value, int):
-        return value
-    import sympy
-
-    return to_plain(sympy.simplify(value))
-
-
 def propagate(graph: Graph, input=None, batch: int = 1, dtype: str = "float32") -> Report:
     """Analyse `graph` at `input` (a Shape, a tuple or 'CxHxW'; the graph's default when None)."""
     if input is None:
@@ -77,11 +68,11 @@ def _totals(stats, x: Shape, batch: int, nbytes: int, depth: int) -> dict:
         value = 0
         for s in stats:
             value = value + getattr(s, attr)
-        return _simplify(value)
+        return to_plain(value)  # no sympy.simplify: on nested floors it costs seconds and gains little
 
     weights, biases, buffers = total("weights"), total("biases"), total("buffers")
     macs, other, act = total("macs"), total("other_ops"), total("activation_elems")
-    params = _simplify(weights + biases)
+    params = to_plain(weights + biases)
     return {
         "params": params, "trainable_params": params, "weights": weights, "biases": biases,
         "buffers": buffers,

@@ -7,14 +7,14 @@ import io
 
 from .conventions import MB
 from .report import Report, fold
-from .shape import to_plain
+from .shape import fmt_dim, to_plain
 
 
 def si(value, unit: str = "") -> str:
     """1234567 -> '1.23M' (powers of 1000; K, M, G, T); a symbolic value as its formula."""
     value = to_plain(value)
     if not isinstance(value, (int, float)):
-        return str(value)
+        return fmt_dim(value)
     for factor, prefix in ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K")):
         if abs(value) >= factor:
             return f"{value / factor:.2f}{prefix}{unit}"
@@ -24,7 +24,7 @@ def si(value, unit: str = "") -> str:
 def exact(value) -> str:
     """An integer with thousands separators; a symbolic value as its formula."""
     value = to_plain(value)
-    return f"{value:,}" if isinstance(value, int) else str(value)
+    return f"{value:,}" if isinstance(value, int) else fmt_dim(value)
 
 
 def megabytes(nbytes) -> str:
@@ -32,7 +32,7 @@ def megabytes(nbytes) -> str:
     nbytes = to_plain(nbytes)
     if isinstance(nbytes, int):
         return f"{nbytes / MB:,.2f}"
-    return str(nbytes / MB)
+    return fmt_dim(nbytes / MB)
 
 
 def rf_text(rf) -> str:

@@ -55,8 +55,21 @@ def ceil_div(numerator: Dim, denominator: int) -> Dim:
 
 
 def fmt_dim(value: Any) -> str:
-    """A dim as text: 55, or H/4 - 11/4 style sympy text."""
-    return str(value)
+    """A dim as text: 55, or a formula with each floor's argument over one denominator: floor((H - 11)/4) + 1."""
+    if isinstance(value, int) or not hasattr(value, "replace"):
+        return str(value)
+    import sympy
+
+    def tidy(expr):
+        return expr.replace(lambda e: isinstance(e, (sympy.floor, sympy.ceiling)),
+                            lambda e: e.func(sympy.together(e.args[0]), evaluate=False))
+    return str(tidy(value))
+
+
+def fmt_shape_dim(value: Any) -> str:
+    """A dim inside CxHxW: formulas in parentheses so that the x separators stay readable."""
+    text = fmt_dim(value)
+    return text if isinstance(value, int) or getattr(value, "is_Atom", False) else f"({text})"
 
 
 @dataclass(frozen=True)
@@ -75,7 +88,7 @@ class Shape:
         return [self.channels, *self.spatial]
 
     def __str__(self) -> str:
-        return "x".join(fmt_dim(d) for d in self.as_list())
+        return "x".join(fmt_shape_dim(d) for d in self.as_list())
 
 
 @dataclass(frozen=True)
@@ -154,8 +167,11 @@ def parse_dim(token: str, position: int, text: str) -> Dim:
 def parse_input(text: str) -> Shape:
     """'3x224x224' or '3xHxW' (also '3,224,224') into a Shape."""
     parts = re.split(r"[x,×]", text.strip())
-    if len(parts) < 1 or any(p.strip() == "" for p in parts):
-        raise InputError(f"input '{text}': expected CxHxW, e.g. 3x224x224 or 3xHxW")
+    if len(parts) != 3 or any(p.strip() == "" for p in parts):
+        got = f"{len(parts)} dimension{'s' if len(parts) != 1 else ''}" if all(p.strip() for p in parts) \
+            else "an empty dimension"
+        raise InputError(f"input '{text}': expected CxHxW (channels x height x width), e.g. 3x224x224 or "
+                         f"3xHxW; got {got}")
     dims = [parse_dim(p, i + 1, text) for i, p in enumerate(parts)]
     return Shape(dims[0], tuple(dims[1:]))
 

@@ -109,6 +109,7 @@ def get(name: str) -> ZooEntry:
     for known in _ENTRIES:
         if known.lower().replace("_", "").replace("-", "") == lowered:
             raise UnknownModelError(f"unknown model '{name}'; did you mean {known}?")
-    close = difflib.get_close_matches(name, names(), n=3, cutoff=0.5)
+    close = difflib.get_close_matches(name, names(), n=6, cutoff=0.5)
+    close = sorted(close, key=lambda c: sorted(c) != sorted(name))[:3]  # a transposition (vgg61) first
     hint = f"; did you mean {' or '.join(close)}?" if close else "; 'archcalc list' shows the zoo"
     raise UnknownModelError(f"unknown model '{name}'{hint}")
