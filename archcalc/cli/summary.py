@@ -23,7 +23,8 @@ def summary(
         "--depth", "-d", help="Fold layers into blocks at this depth of their dotted names (1: top level).")] = None,
 ) -> None:
     """Analyse one model layer by layer, analytically (no weights, no forward pass)."""
-    from .. import analyze
+    from .. import resolve
+    from ..engine import propagate
     from ..render import console as make_console, COLUMNS, rich_table, summary_rows, to_csv, to_markdown, totals_lines
 
     if batch < 1:
@@ -31,7 +32,8 @@ def summary(
     if depth is not None and depth < 1:
         fail(f"--depth {depth}: must be 1 or more")
     with reporting_errors():
-        report = analyze(model, input=input, batch=batch, dtype=dtype)
+        graph = resolve(model)
+        report = propagate(graph, input, batch, dtype)
     if json or format == Format.json:
         typer.echo(report.to_json())
         return
@@ -51,6 +53,15 @@ def summary(
         console.print(f"[bold]source[/]: {report.source}", highlight=False)
     for note in report.notes:
         console.print(f"[bold]note[/]: {note}", highlight=False)
+    if graph.extras.get("drop_path"):
+        from ..expected import expected_cost
+        from ..render import si
+
+        with reporting_errors():
+            cost = expected_cost(graph, report.input)
+        console.print(f"[bold]training (expected)[/]: {si(cost.expected_macs)} MACs at batch 1 "
+                      f"({cost.macs_ratio:.3f}x test time), depth {cost.expected_depth:.2f}; {cost.scheme}",
+                      highlight=False)
     for d in report.diagnostics:
         style = "yellow" if d["level"] == "warning" else "dim"
         console.print(f"[{style}]{d['level']}[/] {d['layer']}: {d['message']}", highlight=False)

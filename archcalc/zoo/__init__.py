@@ -71,6 +71,16 @@ def register_pattern(regex: str, make: Callable, examples) -> None:
     _PATTERNS.append(ZooPattern(regex, make, tuple(examples)))
 
 
+def register_family(regex: str, make: Callable, examples) -> None:
+    """Any name matching `regex` builds; the paper's examples are also named entries (so `list` shows them)."""
+    register_pattern(regex, make, examples)
+    for example in examples:
+        entry = make(re.fullmatch(regex, example))
+        register(entry.name, source=entry.source, input=entry.input, family=entry.family,
+                 description=entry.description, torchvision=entry.torchvision,
+                 torchvision_kwargs=entry.torchvision_kwargs, **entry.options)(entry.build)
+
+
 _loaded = False
 
 
