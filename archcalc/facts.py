@@ -96,3 +96,9 @@ WORD_LEVELS = {
     "적당": ("moderate", 1), "중간": ("medium", 1),
     "높다": ("high", 2), "많다": ("much", 2), "최상": ("best", 2), "가장 길다": ("longest", 2),
 }
+
+
+# One entry per architecture the lecture note covers, in its order (the README's main job compares them).
+SEED_ARCHITECTURES = ("lenet5", "alexnet-paper", "zfnet", "vgg16", "googlenet-paper", "resnet152", "nin",
+                      "preact-resnet-152-imagenet", "wide_resnet50_2", "resnext50_32x4d", "stochastic-depth-110",
+                      "fractalnet-c3-b5", "densenet121", "squeezenet1_0")

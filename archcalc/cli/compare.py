@@ -49,6 +49,9 @@ def compare(
         "--bench", help="JSON from 'archcalc bench --json': adds forward time and images/s.")] = None,
     bench_batch: Annotated[int, typer.Option("--bench-batch", help="Which measured batch size to show.")] = 1,
     bench_dtype: Annotated[str, typer.Option("--bench-dtype", help="Which measured dtype to show.")] = "float32",
+    seed: Annotated[bool, typer.Option(
+        "--seed", help="Every architecture of the lecture note, one entry per family, in the note's order "
+                       "(lenet5 ... squeezenet1_0).")] = False,
     lecture: Annotated[bool, typer.Option(
         "--lecture", help="The lecture's conclusion table (AlexNet, VGG-16, GoogLeNet, ResNet-152): its words, "
                           "the figures behind them and each network's rank.")] = False,
@@ -64,8 +67,12 @@ def compare(
                 fail("--lecture compares the lecture's four networks; give no model names with it")
             _lecture(fmt, measured, bench_batch, bench_dtype)
             return
+        if seed:
+            from ..facts import SEED_ARCHITECTURES
+
+            models = [*SEED_ARCHITECTURES, *(models or [])]
         if not models:
-            fail("give at least one model (archcalc list shows the zoo), or --lecture")
+            fail("give at least one model (archcalc list shows the zoo), --seed or --lecture")
         rows = [cmp.model_row(m, input, measured, bench_batch, bench_dtype) for m in models]
         keys = [k.strip() for k in columns.split(",") if k.strip()] if columns else None
         keys, shown = cmp.select(rows, keys, sort, descending)
