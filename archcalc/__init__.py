@@ -14,7 +14,8 @@ from .errors import ArchcalcError
 from .ir import Graph
 from .report import LayerStats, Report
 
-__all__ = ["analyze", "resolve", "Net", "Graph", "Report", "LayerStats", "ArchcalcError", "zoo_names"]
+__all__ = ["analyze", "resolve", "load_spec", "Net", "Graph", "Report", "LayerStats", "ArchcalcError",
+           "zoo_names"]
 __version__ = "0.1.0"
 SPEC_SUFFIXES = (".yaml", ".yml", ".toml", ".json")
 
@@ -27,8 +28,6 @@ def resolve(model) -> Graph:
         return model.graph()
     text = str(model)
     if text.lower().endswith(SPEC_SUFFIXES):
-        from .specs import load_spec
-
         return load_spec(text)
     from . import zoo
 
@@ -38,6 +37,13 @@ def resolve(model) -> Graph:
 def analyze(model, input=None, batch: int = 1, dtype: str = "float32") -> Report:
     """Analyse a model at an input size ((3, 224, 224), '3x224x224' or '3xHxW'; the model's default if None)."""
     return propagate(resolve(model), input, batch, dtype)
+
+
+def load_spec(path) -> Graph:
+    """Read a spec file (.yaml, .yml, .toml, .json) into a Graph; SpecError names file, line and key."""
+    from .specs import load_spec as load
+
+    return load(path)
 
 
 def zoo_names() -> list:

@@ -39,7 +39,9 @@ def propagate(graph: Graph, input=None, batch: int = 1, dtype: str = "float32") 
             act = rules["activation"](layer.attrs, ins, out)
             rf, rf_note = rules["rf"](layer.attrs, [fields[n] for n in layer.inputs], ins)
         except ArchcalcError as err:
-            raise ShapeError(f"{graph.name}: layer '{layer.name}' ({layer.kind}), input "
+            # a layer read from a spec file remembers where it was written: name the file and line too
+            where = graph.extras.get("spec_locations", {}).get(layer.name)
+            raise ShapeError(f"{where + ': ' if where else ''}{graph.name}: layer '{layer.name}' ({layer.kind}), input "
                              f"{', '.join(str(i) for i in ins)}: {err}") from None
         notes = shaped.diagnostics
         if rf_note:

@@ -13,7 +13,7 @@ from .options import BatchOpt, DtypeOpt, Format, FormatOpt, InputOpt, JsonOpt
 
 @app.command()
 def summary(
-    model: Annotated[str, typer.Argument(help="A zoo name (archcalc list), e.g. vgg16, alexnet-paper.")],
+    model: Annotated[str, typer.Argument(help="A zoo name (archcalc list), e.g. vgg16, alexnet-paper, or a spec file (.yaml, .yml, .toml, .json).")],
     input: InputOpt = None,
     batch: BatchOpt = 1,
     dtype: DtypeOpt = "float32",
