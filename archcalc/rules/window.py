@@ -17,7 +17,7 @@ def window_shape(shape: Shape, channels, kernel, stride, padding, dilation, ceil
         if isinstance(res.value, int) and res.value < 1:
             k_eff = d * (k - 1) + 1
             raise ShapeError(f"kernel {k_eff} is larger than its input {fmt_dim(n)}"
-                             f"{f' padded by {p} on each side' if p else ''} (input {shape})")
+                             f"{f' padded by {p} on each side' if p else ''}")
     texts = [r.text for r in results]
     axes = "HWD"
     derivation = texts[0] if len(set(texts)) == 1 else "; ".join(f"{axes[i]}: {t}" for i, t in enumerate(texts))
