@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import ShapeError
 from ..ir import AdaptivePool, Pool
-from ..receptive import global_rf, window_rf
+from ..receptive import global_rf, uneven_windows_rf, window_rf
 from ..shape import Shape, ceil_div, product
 from . import NO_PARAMS, ShapeOut, rule
 from .window import window_shape
@@ -99,13 +99,17 @@ def adaptive_max_other_ops(a: AdaptivePool, ins, out):
 
 @rule(ADAPTIVE, "rf")
 def adaptive_rf(a: AdaptivePool, in_rfs, ins):
-    """A regular window where the output divides the input; otherwise (global pooling too) the whole input."""
+    """A regular window where the output divides the input; the widest of PyTorch's uneven windows where it
+    does not (noted); the whole input for global pooling (output 1) or a symbolic input size."""
     rf = in_rfs[0]
     (x,) = ins
+    axes = len(a.output)
+    if rf.is_global or all(o == 1 for o in a.output):
+        return global_rf(axes, rf.jump), None
+    if not all(isinstance(n, int) for n in x.spatial):
+        return global_rf(axes, rf.jump), ("adaptive windows depend on the symbolic input size: "
+                                          "field taken as the whole input")
     regular = [adaptive_windows(n, o) for n, o in zip(x.spatial, a.output)]
-    if rf.is_global or any(r is None for r in regular) or all(o == 1 for o in a.output):
-        uneven = any(r is None for r in regular) and not all(o == 1 for o in a.output)
-        note = "adaptive windows of unequal sizes: field taken as the whole input" if uneven else None
-        return global_rf(len(a.output), rf.jump), note
-    axes = len(regular)
+    if any(r is None for r in regular):
+        return uneven_windows_rf(rf, tuple(x.spatial), tuple(a.output))
     return window_rf(rf, tuple(k for k, _ in regular), tuple(s for _, s in regular), (0,) * axes, (1,) * axes), None
