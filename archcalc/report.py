@@ -98,7 +98,8 @@ class Report:
             "diagnostics": [dict(d) for d in self.diagnostics],
         }
 
-    def to_json(self, indent: Optional[int] = 1) -> str:
+    def to_json(self, indent: Optional[int] = None) -> str:
+        """The report as JSON (schema 1); compact by default (the C encoder; indent costs 5x the time)."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
     def to_pandas(self):

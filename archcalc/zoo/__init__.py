@@ -81,18 +81,27 @@ def register_family(regex: str, make: Callable, examples) -> None:
                  torchvision_kwargs=entry.torchvision_kwargs, **entry.options)(entry.build)
 
 
-_loaded = False
+_pending = None  # family modules not imported yet, in FAMILIES order
 
 
-def _load() -> None:
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        import pkgutil
+def _families() -> list:
+    import pkgutil
 
-        present = {m.name for m in pkgutil.iter_modules(__path__)}
-        for family in [f for f in FAMILIES if f in present] + sorted(present - set(FAMILIES)):
-            importlib.import_module(f"{__name__}.{family}")
+    present = {m.name for m in pkgutil.iter_modules(__path__)}
+    return [f for f in FAMILIES if f in present] + sorted(present - set(FAMILIES))
+
+
+def _load(until: Optional[str] = None) -> None:
+    """Import family modules (each registers its entries); with `until`, stop once that name exists.
+
+    Looking up one name imports only the modules up to its family: `summary resnet152` does not pay for the
+    families after ResNet.
+    """
+    global _pending
+    if _pending is None:
+        _pending = _families()
+    while _pending and (until is None or until not in _ENTRIES):
+        importlib.import_module(f"{__name__}.{_pending.pop(0)}")
 
 
 def entries() -> list:
@@ -108,7 +117,7 @@ def names() -> list:
 
 def get(name: str) -> ZooEntry:
     """The entry called `name`; an unknown name raises with the closest names."""
-    _load()
+    _load(until=name)
     if name in _ENTRIES:
         return _ENTRIES[name]
     for pattern in _PATTERNS:
