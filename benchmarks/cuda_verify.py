@@ -1,0 +1,120 @@
+"""CUDA memory: measured peaks of alexnet, vgg16, googlenet, resnet152 against archcalc's analytic figures.
+
+    PYTHONPATH=. python3 benchmarks/cuda_verify.py OUT_DIR [--batch 1 8] [--models alexnet vgg16 ...]
+
+Writes OUT_DIR/cuda_verify.json and OUT_DIR/cuda_verify.md. Needs torch with CUDA and torchvision; fvcore
+is not needed. Per model and batch, on torchvision's model (zeroed weights, no download):
+- inference peak: torch.cuda.max_memory_allocated above the parameters during a no-grad eval forward,
+  against archcalc.memory.inference_peak (tensors alive at once, input included; no workspaces);
+- training step peak: the same during a train-mode forward + backward (no optimizer), against
+  archcalc.training.training_step_bytes (saved for backward on CUDA + one gradient per parameter + twice
+  the largest layer output);
+- saved for backward on CUDA, measured with saved_tensors_hooks (each storage once) against
+  archcalc.training.saved_for_backward(device="cuda").
+Commit the two files under reports/verify/cuda/; `archcalc verify --lecture` quotes vgg16 from there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+
+MODELS = ("alexnet", "vgg16", "googlenet", "resnet152")
+
+
+def measure(name: str, batch: int) -> dict:
+    import torch
+
+    import archcalc
+    from archcalc.conventions import MB
+    from archcalc.measure.memory import cuda_peaks, saved_tensor_bytes
+    from archcalc.measure.torchvision_models import build_torchvision
+    from archcalc.memory import inference_peak
+    from archcalc.training import saved_for_backward, training_step_bytes
+
+    graph = archcalc.resolve(name)
+    report = archcalc.analyze(graph, batch=batch)
+    shape = tuple(report.input.as_list())
+    start = time.perf_counter()
+    model = build_torchvision(name, device="cuda")
+    peaks = cuda_peaks(model, shape, batch)
+    saved = saved_tensor_bytes(model, shape, batch)
+    estimate_cuda = saved_for_backward(graph, report, "cuda")
+    record = {
+        "model": name, "batch": batch, "device": peaks.device_name, "torch": torch.__version__,
+        "parameter_bytes": peaks.parameter_bytes,
+        "inference_bytes": peaks.inference_bytes, "inference_analytic": inference_peak(graph, report).peak_bytes,
+        "training_bytes": peaks.training_bytes, "training_analytic": training_step_bytes(estimate_cuda, report),
+        "saved_bytes": saved.activation_bytes, "saved_analytic": estimate_cuda.total_bytes,
+        "seconds": round(time.perf_counter() - start, 2),
+    }
+    for key in ("inference", "training", "saved"):
+        measured = record[f"{key}_bytes"]
+        record[f"{key}_ratio"] = round(record[f"{key}_analytic"] / measured, 4) if measured else None
+    del model
+    torch.cuda.empty_cache()
+    print(f"{name} batch {batch}: inference {record['inference_bytes'] / MB:.1f} MB (analytic "
+          f"{record['inference_analytic'] / MB:.1f}), training {record['training_bytes'] / MB:.1f} MB (analytic "
+          f"{record['training_analytic'] / MB:.1f}), saved {record['saved_bytes'] / MB:.1f} MB (analytic "
+          f"{record['saved_analytic'] / MB:.1f})", flush=True)
+    return record
+
+
+def markdown(records: list) -> str:
+    from archcalc.conventions import MB
+
+    def mb(v):
+        return f"{v / MB:.1f}"
+
+    head = ("| model | batch | inference peak MB (measured / analytic) | training step peak MB (measured / "
+            "analytic) | saved for backward MB (measured / analytic) |\n|---|---:|---:|---:|---:|\n")
+    rows = [f"| {r['model']} | {r['batch']} | {mb(r['inference_bytes'])} / {mb(r['inference_analytic'])} | "
+            f"{mb(r['training_bytes'])} / {mb(r['training_analytic'])} | {mb(r['saved_bytes'])} / "
+            f"{mb(r['saved_analytic'])} |" for r in records]
+    device = records[0]["device"] if records else "?"
+    note = (f"\nMeasured on {device}, torch {records[0]['torch'] if records else '?'}; peaks are "
+            "torch.cuda.max_memory_allocated above the parameters (MB = 10^6 bytes).\n")
+    return head + "\n".join(rows) + "\n" + note
+
+
+def write_atomically(path: str, text: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out_dir")
+    parser.add_argument("--batch", type=int, nargs="+", default=[1, 8])
+    parser.add_argument("--models", nargs="+", default=list(MODELS))
+    args = parser.parse_args(argv)
+    import torch
+
+    if not torch.cuda.is_available():
+        print("cuda_verify: no CUDA device here; nothing measured", file=sys.stderr)
+        return 2
+    torch.backends.cudnn.benchmark = False  # default algorithms: workspaces as an ordinary run has them
+    os.makedirs(args.out_dir, exist_ok=True)
+    records, errors = [], []
+    for name in args.models:
+        for batch in args.batch:
+            try:
+                records.append(measure(name, batch))
+            except Exception as err:  # keep the other models' results; report this one
+                errors.append({"model": name, "batch": batch, "error": f"{type(err).__name__}: {err}"})
+                print(f"{name} batch {batch}: {type(err).__name__}: {err}", file=sys.stderr, flush=True)
+    data = {"schema": 1, "models": [r for r in records if r["batch"] == 1], "records": records, "errors": errors}
+    write_atomically(os.path.join(args.out_dir, "cuda_verify.json"), json.dumps(data, indent=1) + "\n")
+    write_atomically(os.path.join(args.out_dir, "cuda_verify.md"), markdown(records))
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
