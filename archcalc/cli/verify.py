@@ -56,7 +56,7 @@ def _print_one(result) -> None:
                              "analytic | measured where they differ", header, rows,
                              right=("params", "MACs", "fvcore", "FlopCounter/2", "act. bytes")))
     totals = [[c.figure, c.model, _fmt(c.analytic), _fmt(c.measured),
-               "exact" if c.tolerance == 0 else f"{c.tolerance:.0%}", "ok" if c.ok else "FAIL"]
+               "exact" if c.tolerance == 0 else c.tolerance if isinstance(c.tolerance, str) else f"{c.tolerance:.0%}", "ok" if c.ok else "FAIL"]
               for c in result.totals()]
     console.print(rich_table("totals", ("figure", "torch model", "analytic", "measured", "tolerance", "ok"),
                              totals, right=("analytic", "measured")))
