@@ -109,3 +109,19 @@ def test_csv_markdown_table_and_plot(tmp_path, capsys):
     assert run(["bench", "alexnet", "--device", "cpu", *FAST]) == 0
     table = capsys.readouterr().out
     assert "alexnet" in table and "no peaks for the CPU" in table
+
+
+def test_the_lectures_four_networks_on_the_cpu(capsys):
+    # issue 6: `archcalc bench alexnet vgg16 googlenet resnet152 --device cpu --batch 1` works in CI
+    pytest.importorskip("torch", reason="bench runs torch models (the [torch] extra)")
+    models = ["alexnet", "vgg16", "googlenet", "resnet152"]
+    code = run(["bench", *models, "--device", "cpu", "--batch", "1", "--repeats", "2", "--warmup", "1", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert out["device"] == "cpu"
+    results = {r["model"]: r for r in out["results"]}
+    assert sorted(results) == sorted(models)
+    for r in results.values():
+        assert r["batch"] == 1 and r["repeats"] == 2
+        assert 0 < r["min_ms"] <= r["median_ms"] <= r["max_ms"]
+        assert r["images_per_s"] == pytest.approx(1000.0 / r["median_ms"])
