@@ -214,3 +214,51 @@ def save_figure(fig, path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def bench_times(results: list, title: str = ""):
+    """Median forward time (ms, bars: IQR) and images/s against batch size, from `archcalc bench` results.
+
+    One colour per model, one line style per setting (dtype, channels-last, compiled), so that a model's
+    float32 and bfloat16 lines read as a pair.
+    """
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    fig = _figure(11, 4.4)
+    time_axes, rate_axes = fig.subplots(1, 2)
+    models = list(dict.fromkeys(r["model"] for r in results))
+    settings = list(dict.fromkeys(_setting(r) for r in results))
+    styles = ("-", "--", ":", "-.")
+    colours = {m: f"C{i % 10}" for i, m in enumerate(models)}
+    series: dict = {}
+    for r in results:
+        series.setdefault((r["model"], _setting(r)), []).append(r)
+    for (model, setting), rows in series.items():
+        rows = sorted(rows, key=lambda r: r["batch"])
+        batches = [r["batch"] for r in rows]
+        label = model if len(settings) == 1 else f"{model} {setting}"
+        style = dict(color=colours[model], linestyle=styles[settings.index(setting) % len(styles)], marker="o")
+        time_axes.errorbar(batches, [r["median_ms"] for r in rows], yerr=[r["iqr_ms"] / 2 for r in rows],
+                           capsize=3, label=label, **style)
+        rate_axes.plot(batches, [r["images_per_s"] for r in rows], label=label, **style)
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    for axes, ylabel in ((time_axes, "median forward time per batch (ms); bars: IQR"),
+                         (rate_axes, "images per second")):
+        axes.set_xscale("log", base=2)
+        axes.set_yscale("log")
+        axes.set_xticks(sorted({r["batch"] for r in results}))
+        axes.xaxis.set_major_formatter(plain)
+        axes.xaxis.set_minor_formatter(NullFormatter())
+        axes.yaxis.set_major_formatter(plain)
+        axes.set_xlabel("batch size")
+        axes.set_ylabel(ylabel)
+        axes.grid(True, which="both", alpha=0.3)
+    rate_axes.legend(fontsize="small")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def _setting(result: dict) -> str:
+    return result["dtype"] + (" channels-last" if result.get("channels_last") else "") + \
+        (" compiled" if result.get("compile") else "")

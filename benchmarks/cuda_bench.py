@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 import traceback
@@ -246,8 +245,9 @@ def main(argv=None) -> int:
     write_atomic(args.out / "bench.md", markdown(doc))
     ok = [r for r in doc["results"] if "error" not in r]
     if ok:
-        figure = bench.results_figure(ok, f"archcalc bench on {doc['device_name']}, torch {doc['torch']}")
-        bench.save_figure(figure, args.out / "bench.png")
+        from archcalc.plots import bench_times, save_figure
+
+        save_figure(bench_times(ok, f"archcalc bench on {doc['device_name']}, torch {doc['torch']}"), args.out / "bench.png")
     print(f"wrote {json_path}, bench.md, bench.png in {doc['elapsed_s']:.1f} s; "
           f"{len(ok)} of {len(doc['results'])} configurations ran", flush=True)
     return 0 if ok else 1

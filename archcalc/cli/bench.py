@@ -19,7 +19,6 @@ from .options import Format, FormatOpt, InputOpt, JsonOpt
 HEADER = ("model", "batch", "dtype", "median ms", "IQR ms", "min ms", "max ms", "images/s", "TFLOP/s",
           "peak MB", "roofline ms", "ratio")
 LAYER_HEADER = ("layer", "kind", "MFLOPs", "MB moved", "limiter", "roofline ms", "measured ms", "ratio")
-PLOT_SUFFIXES = (".png", ".pdf", ".svg")
 
 
 def parse_batches(text: str) -> list:
@@ -122,7 +121,7 @@ def bench(
     json: JsonOpt = False,
     format: FormatOpt = Format.table,
     plot: Annotated[Optional[Path], typer.Option(
-        "--plot", help="Write a plot of time and images/s against batch (.png, .pdf or .svg).")] = None,
+        "--plot", help="Write a plot of time and images/s against batch (.png or .svg).")] = None,
     per_layer: Annotated[bool, typer.Option("--per-layer", help="Also time each layer (hooks around modules) "
                                             "beside its roofline bound.")] = False,
     calibrate: Annotated[bool, typer.Option("--calibrate", help="Measure the device's peaks (a large matmul, "
@@ -152,6 +151,8 @@ def bench(
     if per_layer and compile:
         fail("--per-layer and --compile: hooks do not see inside a compiled graph; pick one")
     if plot is not None:
+        from ..plots import SUFFIXES as PLOT_SUFFIXES
+
         if plot.suffix.lower() not in PLOT_SUFFIXES:
             fail(f"--plot {plot}: the file name must end in {', '.join(PLOT_SUFFIXES)}")
         if not plot.parent.is_dir():
@@ -162,7 +163,8 @@ def bench(
             report = analyze(name, input=input, batch=batches[0], dtype=dtype)
             if any(not isinstance(d, int) for d in report.input.as_list()):
                 fail(f"--input {input}: bench needs a numeric input size, e.g. 3x224x224")
-        from ..measure.bench import results_figure, run_bench, save_figure
+        from ..measure.bench import run_bench
+        from ..plots import bench_times, save_figure
 
         said: list = []  # notes already printed on stderr
 
@@ -171,7 +173,7 @@ def bench(
                         peak_tflops=peak_tflops, bandwidth_gbs=bandwidth_gbs, per_layer=per_layer,
                         on_note=lambda note: (said.append(note), typer.echo(f"archcalc: {note}", err=True)))
     if plot is not None:
-        save_figure(results_figure(doc["results"], title(doc)), plot)
+        save_figure(bench_times(doc["results"], title(doc)), plot)
     if json or format == Format.json:
         typer.echo(jsonlib.dumps(doc, indent=1))
         return

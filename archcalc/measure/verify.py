@@ -123,7 +123,7 @@ def verify(model, input=None, batch: int = 1, device: str = "cpu", use_fvcore: b
     """Check the analysis of `model` (zoo name, Net, Graph or spec path) against real torch models."""
     import torch
 
-    from .. import resolve, zoo
+    from .. import resolve
     from ..engine import propagate
     from ..errors import InputError
     from ..memory import inference_peak
