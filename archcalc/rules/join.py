@@ -17,6 +17,7 @@ from ..errors import ShapeError
 from ..receptive import merge_rf
 from ..shape import Shape, is_symbolic
 from . import NO_PARAMS, ShapeOut, rule
+from .merge import common_shape
 from .passthrough import no_macs, same_rf
 
 
@@ -32,21 +33,10 @@ class PadChannels:
     out_channels: int
 
 
-def _same(a, b) -> bool:
-    if is_symbolic(a) or is_symbolic(b):
-        return bool((a - b) == 0) or str(a) == str(b)
-    return a == b
-
-
 @rule("mean", "shape")
 def mean_shape(a: Mean, ins):
     """Output: the common shape; every input must have the same channels and spatial size."""
-    first = ins[0]
-    for x in ins[1:]:
-        if not _same(x.channels, first.channels):
-            raise ShapeError(f"mean of inputs with different channel counts: {', '.join(str(i) for i in ins)}")
-        if len(x.spatial) != len(first.spatial) or not all(_same(p, q) for p, q in zip(x.spatial, first.spatial)):
-            raise ShapeError(f"mean of inputs with different spatial sizes: {', '.join(str(i) for i in ins)}")
+    first = common_shape(ins, "mean: inputs")
     return ShapeOut(first, f"mean of {len(ins)} inputs of {first}")
 
 

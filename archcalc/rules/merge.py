@@ -30,16 +30,21 @@ def concat_shape(a, ins):
     return ShapeOut(Shape(channels, first.spatial), " + ".join(str(x.channels) for x in ins) + f" = {channels}")
 
 
-@rule("add", "shape")
-def add_shape(a, ins):
-    """Output: the common shape; every input must have the same channels and spatial size."""
+def common_shape(ins, what: str = "inputs"):
+    """The one shape every input has (elementwise joins); a ShapeError names what differs."""
     first = ins[0]
     for x in ins[1:]:
         if not _same(x.channels, first.channels):
-            raise ShapeError(f"inputs have different channel counts: {', '.join(str(i) for i in ins)}")
+            raise ShapeError(f"{what} have different channel counts: {', '.join(str(i) for i in ins)}")
         if len(x.spatial) != len(first.spatial) or not all(_same(p, q) for p, q in zip(x.spatial, first.spatial)):
-            raise ShapeError(f"inputs have different spatial sizes: {', '.join(str(i) for i in ins)}")
-    return ShapeOut(first)
+            raise ShapeError(f"{what} have different spatial sizes: {', '.join(str(i) for i in ins)}")
+    return first
+
+
+@rule("add", "shape")
+def add_shape(a, ins):
+    """Output: the common shape; every input must have the same channels and spatial size."""
+    return ShapeOut(common_shape(ins))
 
 
 rule(MERGES, "params")(lambda a, ins: NO_PARAMS)
