@@ -55,7 +55,13 @@ def pool_activation(a, ins, out):
 
 @rule(POOLS, "rf")
 def pool_rf(a: Pool, in_rfs, ins):
-    """Like a convolution of the same window."""
+    """Like a convolution of the same window; a window over the whole input is global pooling."""
+    (x,) = ins
+    # the papers write global average pooling as a fixed window (GoogLeNet's 7x7/1 on 7x7, NiN's 6x6):
+    # its one output sees the whole input, as after adaptive pooling to 1x1
+    if all(isinstance(n, int) and d * (k - 1) + 1 >= n + 2 * p
+           for n, k, p, d in zip(x.spatial, a.kernel, a.padding, a.dilation)):
+        return global_rf(len(a.kernel), in_rfs[0].jump), None
     return window_rf(in_rfs[0], a.kernel, a.stride, a.padding, a.dilation), None
 
 
