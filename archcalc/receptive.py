@@ -24,7 +24,7 @@ class RF:
 
     @property
     def is_global(self) -> bool:
-        return any(s is None for s in self.size)
+        return None in self.size
 
     @property
     def padding(self) -> tuple:

@@ -5,8 +5,10 @@ sympy is imported only when a size is symbolic, so that numeric runs stay fast.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Union
 
 from .errors import InputError
@@ -30,10 +32,8 @@ def to_plain(value: Any) -> Any:
 
 def product(values) -> Dim:
     """Product of dims (1 for an empty sequence)."""
-    result: Dim = 1
-    for v in values:
-        result = result * v
-    return to_plain(result) if not isinstance(result, int) else result
+    result = math.prod(values)
+    return result if isinstance(result, int) else to_plain(result)
 
 
 def floor_div(numerator: Dim, denominator: int) -> Dim:
@@ -79,7 +79,7 @@ class Shape:
     channels: Dim
     spatial: tuple = ()
 
-    @property
+    @cached_property  # asked for by several rules per layer; computed once
     def elements(self) -> Dim:
         """Number of elements of one sample."""
         return product((self.channels, *self.spatial))

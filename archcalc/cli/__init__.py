@@ -1,54 +1,48 @@
-"""The typer app. Commands live in one module each and stay thin: parse, call the library, render.
+"""The command line. Commands live in one module each and stay thin: parse, call the library, render.
 
-Errors: every ArchcalcError, and every usage error of the command line, ends as one line on stderr and
-exit code 2. Nothing here imports torch.
+Each module of this package registers its command on the typer app of `base`; `run` imports only the module
+of the command it is asked for (all of them for help), so that start-up stays short. Errors: every
+ArchcalcError, and every usage error of the command line, ends as one line on stderr and exit code 2.
+Nothing here imports torch.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sys
-from contextlib import contextmanager
 
 import typer
 
 from ..errors import ArchcalcError
+from .base import fail, reporting_errors  # noqa: F401  (re-exported)
 
-app = typer.Typer(
-    name="archcalc",
-    help="What a convolutional network costs, layer by layer: output sizes, parameters, MACs, memory, "
-         "receptive fields. MACs count conv + linear multiply-accumulates; FLOPs = 2 x MACs; MB = 10^6 bytes.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+NOT_COMMANDS = {"base", "options"}
 
 
-def fail(message: str) -> None:
-    """Print one line on stderr and exit with code 2."""
-    typer.echo(f"archcalc: error: {message}", err=True)
-    raise typer.Exit(2)
+def _command_modules() -> dict:
+    """{command name: module name}; a module named after a Python builtin carries a _cmd suffix."""
+    names = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name not in NOT_COMMANDS)
+    return {name.removesuffix("_cmd"): name for name in names}
 
 
-@contextmanager
-def reporting_errors():
-    """Turn an ArchcalcError into one line on stderr and exit code 2."""
-    try:
-        yield
-    except ArchcalcError as err:
-        fail(str(err))
+def register(command=None):
+    """Import the module of `command` (every command module when None or unknown); returns the app."""
+    from . import base
+
+    modules = _command_modules()
+    wanted = [modules[command]] if command in modules else list(modules.values())
+    for module in wanted:
+        importlib.import_module(f"{__name__}.{module}")
+    return base.app
 
 
-def _register_commands() -> None:
-    """Import every module of this package: each registers its command on `app` (one module a command)."""
-    import importlib
-    import pkgutil
-
-    for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
-        if module != "options":
-            importlib.import_module(f"{__name__}.{module}")
+def __getattr__(name: str):
+    if name == "app":  # `from archcalc.cli import app`: the app with every command
+        return register()
+    raise AttributeError(name)
 
 
-_register_commands()
 
 
 def run(argv=None) -> int:
@@ -58,7 +52,9 @@ def run(argv=None) -> int:
     except ImportError:  # pragma: no cover - depends on the installed typer
         from click.exceptions import UsageError
 
-    command = typer.main.get_command(app)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    first = argv[0] if argv and not argv[0].startswith("-") else None
+    command = typer.main.get_command(register(first))
     try:
         result = command.main(args=argv, prog_name="archcalc", standalone_mode=False)
     except typer.Exit as done:

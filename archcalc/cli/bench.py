@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from typing_extensions import Annotated
+from typing import Annotated
 
-from . import app, fail, reporting_errors
+from .base import app, fail, reporting_errors
 from .options import Format, FormatOpt, InputOpt, JsonOpt
 
 HEADER = ("model", "batch", "dtype", "median ms", "IQR ms", "min ms", "max ms", "images/s", "TFLOP/s",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json as jsonlib
 
 import typer
-from typing_extensions import Annotated
+from typing import Annotated
 
-from . import app, reporting_errors
+from .base import app, reporting_errors
 from .options import Format, FormatOpt, JsonOpt
 
 HEADER = ("claim", "quoted", "computed", "ratio", "verdict", "source")

@@ -6,7 +6,7 @@ import json as jsonlib
 
 import typer
 
-from . import app, reporting_errors
+from .base import app, reporting_errors
 from .options import Format, FormatOpt, JsonOpt
 
 HEADER = ("name", "family", "input", "params", "MACs", "depth", "source")

@@ -6,7 +6,7 @@ from enum import Enum
 from typing import Optional
 
 import typer
-from typing_extensions import Annotated
+from typing import Annotated
 
 
 class Format(str, Enum):

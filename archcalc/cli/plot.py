@@ -6,9 +6,9 @@ from enum import Enum
 from typing import List, Optional
 
 import typer
-from typing_extensions import Annotated
+from typing import Annotated
 
-from . import app, fail, reporting_errors
+from .base import app, fail, reporting_errors
 from .options import InputOpt
 
 

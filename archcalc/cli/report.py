@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
-from typing_extensions import Annotated
+from typing import Annotated
 
-from . import app, reporting_errors
+from .base import app, reporting_errors
 
 
 @app.command()

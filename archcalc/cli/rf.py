@@ -8,9 +8,9 @@ import json as jsonlib
 from typing import Optional
 
 import typer
-from typing_extensions import Annotated
+from typing import Annotated
 
-from . import app, reporting_errors
+from .base import app, reporting_errors
 from .options import Format, FormatOpt, InputOpt, JsonOpt
 
 HEADER = ("layer", "kind", "output", "RF", "jump", "start", "eff. pad")

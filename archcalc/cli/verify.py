@@ -12,9 +12,9 @@ from enum import Enum
 from typing import Optional
 
 import typer
-from typing_extensions import Annotated
+from typing import Annotated
 
-from . import app, fail, reporting_errors
+from .base import app, fail, reporting_errors
 from .options import BatchOpt, InputOpt, JsonOpt
 
 

@@ -18,17 +18,19 @@ def window_shape(shape: Shape, channels, kernel, stride, padding, dilation, ceil
             k_eff = d * (k - 1) + 1
             raise ShapeError(f"kernel {k_eff} is larger than its input {fmt_dim(n)}"
                              f"{f' padded by {p} on each side' if p else ''}")
+    out = Shape(channels, tuple(r.value for r in results))
     texts = [r.text for r in results]
     axes = "HWD"
     derivation = texts[0] if len(set(texts)) == 1 else "; ".join(f"{axes[i]}: {t}" for i, t in enumerate(texts))
+    if not any(r.remainder for r in results):  # the common case: every axis divides exactly
+        return ShapeOut(out, derivation)
     messages = [_remainder_message(n, k, s, p, d, ceil_mode, res)
                  for n, k, s, p, d, res in zip(shape.spatial, kernel, stride, padding, dilation, results)]
     if len(set(messages)) == 1:  # square case: say it once
         messages = messages[:1]
     elif len(messages) > 1:
         messages = [(m[0], f"{axes[i]}: {m[1]}") if m else None for i, m in enumerate(messages)]
-    diagnostics = tuple(m for m in messages if m)
-    return ShapeOut(Shape(channels, tuple(r.value for r in results)), derivation, diagnostics)
+    return ShapeOut(out, derivation, tuple(m for m in messages if m))
 
 
 def _remainder_message(n, k, s, p, d, ceil_mode, res):
