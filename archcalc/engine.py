@@ -27,16 +27,22 @@ def propagate(graph: Graph, input=None, batch: int = 1, dtype: str = "float32") 
     depth = {INPUT: 0}
     stats, diagnostics = [], []
     table: dict = {}
+    memo: dict = {}  # repeated blocks (ResNet's 36 in one stage) repeat (kind, attrs, inputs): compute once
     for layer in graph.layers:
         rules = table.get(layer.kind) or table.setdefault(layer.kind, rules_for(layer.kind))
-        ins = [shapes[name] for name in layer.inputs]
+        ins = tuple(shapes[name] for name in layer.inputs)
         try:
-            shaped = rules["shape"](layer.attrs, ins)
+            key = (layer.kind, layer.attrs, ins)
+            figures = memo.get(key)
+            if figures is None:
+                shaped = rules["shape"](layer.attrs, ins)
+                out = shaped.shape
+                figures = memo[key] = (shaped, rules["params"](layer.attrs, ins),
+                                       rules["macs"](layer.attrs, ins, out),
+                                       rules["other_ops"](layer.attrs, ins, out),
+                                       rules["activation"](layer.attrs, ins, out))
+            shaped, params, macs, other, act = figures
             out = shaped.shape
-            params = rules["params"](layer.attrs, ins)
-            macs = rules["macs"](layer.attrs, ins, out)
-            other = rules["other_ops"](layer.attrs, ins, out)
-            act = rules["activation"](layer.attrs, ins, out)
             rf, rf_note = rules["rf"](layer.attrs, [fields[n] for n in layer.inputs], ins)
         except ArchcalcError as err:
             # a layer read from a spec file remembers where it was written: name the file and line too
@@ -55,7 +61,7 @@ def propagate(graph: Graph, input=None, batch: int = 1, dtype: str = "float32") 
             if depth[n] > d:
                 d = depth[n]
         depth[layer.name] = d + 1 if layer.kind in WEIGHTED_KINDS else d
-        stats.append(LayerStats(layer.name, layer.kind, layer.inputs, tuple(ins), out,
+        stats.append(LayerStats(layer.name, layer.kind, layer.inputs, ins, out,
                                 params.weights, params.biases, params.buffers, macs, other, act, rf,
                                 shaped.derivation, tuple(m for _, m in notes) if notes else ()))
 
