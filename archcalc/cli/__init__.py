@@ -34,6 +34,8 @@ def register(command=None):
     wanted = [modules[command]] if command in modules else list(modules.values())
     for module in wanted:
         importlib.import_module(f"{__name__}.{module}")
+    # help lists the commands alphabetically, whatever order they were first imported in
+    base.app.registered_commands.sort(key=lambda c: c.name or c.callback.__name__)
     return base.app
 
 

@@ -15,6 +15,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's plain help: wrapped to the terminal, and --help no longer loads rich
+    context_settings={"max_content_width": 120},
 )
 
 

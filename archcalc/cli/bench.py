@@ -104,7 +104,7 @@ def render(doc: dict, format: Format, said=()) -> None:
         console.print(line, highlight=False)
 
 
-@app.command()
+@app.command(short_help="Forward time on the CPU or CUDA, against the roofline bound.")
 def bench(
     models: Annotated[List[str], typer.Argument(help="Zoo names (archcalc list), e.g. alexnet vgg16.")],
     device: Annotated[Optional[str], typer.Option(

@@ -27,7 +27,7 @@ def _figure(value, unit: str) -> str:
     return si(int(value)) if large else exact(int(value))
 
 
-@app.command()
+@app.command(short_help="The lecture's quoted figures against the computed ones.")
 def claims(
     json: JsonOpt = False,
     format: FormatOpt = Format.table,

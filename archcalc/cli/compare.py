@@ -29,7 +29,7 @@ LECTURE_RANK_NOTE = ("rank 1 = best on that criterion: most efficient, least mem
                      "accurate, fastest.")
 
 
-@app.command()
+@app.command(short_help="Models side by side: parameters, MACs, memory, depth, top-1.")
 def compare(
     models: Annotated[Optional[List[str]], typer.Argument(
         help="Zoo names (archcalc list), e.g. alexnet vgg16 googlenet resnet152.", show_default=False)] = None,

@@ -10,7 +10,7 @@ from typing import Annotated
 from .base import app, reporting_errors
 
 
-@app.command()
+@app.command(short_help="Refresh archcalc output between markers in Markdown/reST files.")
 def embed(
     files: Annotated[List[str], typer.Argument(help="Markdown or reST files with archcalc markers.")],
     check: Annotated[bool, typer.Option(

@@ -12,7 +12,7 @@ from .options import Format, FormatOpt, JsonOpt
 HEADER = ("name", "family", "input", "params", "MACs", "depth", "source")
 
 
-@app.command("list")
+@app.command("list", short_help="The zoo: every entry with its source and default input.")
 def list_models(json: JsonOpt = False, format: FormatOpt = Format.table) -> None:
     """List the zoo: every entry with its source and default input, and its figures at that input."""
     from .. import zoo

@@ -18,7 +18,7 @@ class PlotKind(str, Enum):
     macs = "macs"  # MACs by layer kind, stacked per model
 
 
-@app.command()
+@app.command(short_help="Charts: accuracy against MACs, memory and parameters, MACs by kind.")
 def plot(
     kind: Annotated[PlotKind, typer.Argument(
         help="accuracy: top-1 against GMACs, bubble area = parameters; memory: per-layer activation and "

@@ -10,7 +10,7 @@ from typing import Annotated
 from .base import app, reporting_errors
 
 
-@app.command()
+@app.command(short_help="Regenerate reports/: comparison tables and plots.")
 def report(
     folder: Annotated[str, typer.Argument(help="Where to write (created if missing).")] = "reports",
     bench: Annotated[Optional[str], typer.Option(

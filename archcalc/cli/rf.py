@@ -19,7 +19,7 @@ SPEC_HELP = ("A stack KHxKW[xN] (3x3x3: three 3x3 convs, stride 1, size-keeping 
              "d dilation, *N repeat; input Cx224x224 by default), a zoo name (archcalc list) or a spec file.")
 
 
-@app.command()
+@app.command(short_help="Receptive field per layer of a stack, a layer list, a model or a spec.")
 def rf(
     spec: Annotated[str, typer.Argument(help=SPEC_HELP)],
     input: InputOpt = None,

@@ -11,7 +11,7 @@ from .base import app, fail, reporting_errors
 from .options import BatchOpt, DtypeOpt, Format, FormatOpt, InputOpt, JsonOpt
 
 
-@app.command()
+@app.command(short_help="Per layer: shape and its arithmetic, parameters, MACs, memory, field.")
 def summary(
     model: Annotated[str, typer.Argument(help="A zoo name (archcalc list), e.g. vgg16, alexnet-paper, or a spec file (.yaml, .yml, .toml, .json).")],
     input: InputOpt = None,

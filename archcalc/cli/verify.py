@@ -70,7 +70,7 @@ def _print_failures(result) -> None:
                    f"measured {_fmt(c.measured)} ({c.model} model)")
 
 
-@app.command()
+@app.command(short_help="Check every analytic figure against the real PyTorch model.")
 def verify(
     model: Annotated[Optional[str], typer.Argument(help="A zoo name or a spec file; omit with --all or --lecture.")] = None,
     input: InputOpt = None,
