@@ -24,9 +24,9 @@ class Device(str, Enum):
 
 
 def _torch_or_fail():
-    try:
-        import torch  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:  # asks, without importing it here
         fail("verify needs torch and torchvision: pip install 'archcalc[torch]'")
 
 
