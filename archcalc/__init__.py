@@ -4,50 +4,20 @@
     >>> report = archcalc.analyze("vgg16", input=(3, 224, 224))
     >>> report.totals["params"]
     138357544
+
+The package reads as its pipeline: sources/ (zoo, spec files, the builder) -> core/ (IR, shapes, rule
+table, engine, report) -> analyses/ -> output/; cli/ is the command line, pytorch/ the only part that
+imports torch.
 """
 
 from __future__ import annotations
 
-from .builder import Net
-from .engine import propagate
+from .core.ir import Graph
+from .core.report import LayerStats, Report
 from .errors import ArchcalcError
-from .ir import Graph
-from .report import LayerStats, Report
+from .sources import SPEC_SUFFIXES, analyze, load_spec, resolve, zoo_names
+from .sources.builder import Net
 
 __all__ = ["analyze", "resolve", "load_spec", "Net", "Graph", "Report", "LayerStats", "ArchcalcError",
-           "zoo_names"]
+           "zoo_names", "SPEC_SUFFIXES"]
 __version__ = "0.1.0"
-SPEC_SUFFIXES = (".yaml", ".yml", ".toml", ".json")
-
-
-def resolve(model) -> Graph:
-    """A Graph from a zoo name, a Net, a Graph, or a spec file path (.yaml, .yml, .toml, .json)."""
-    if isinstance(model, Graph):
-        return model
-    if isinstance(model, Net):
-        return model.graph()
-    text = str(model)
-    if text.lower().endswith(SPEC_SUFFIXES):
-        return load_spec(text)
-    from . import zoo
-
-    return zoo.get(str(model)).graph()
-
-
-def analyze(model, input=None, batch: int = 1, dtype: str = "float32") -> Report:
-    """Analyse a model at an input size ((3, 224, 224), '3x224x224' or '3xHxW'; the model's default if None)."""
-    return propagate(resolve(model), input, batch, dtype)
-
-
-def load_spec(path) -> Graph:
-    """Read a spec file (.yaml, .yml, .toml, .json) into a Graph; SpecError names file, line and key."""
-    from .specs import load_spec as load
-
-    return load(path)
-
-
-def zoo_names() -> list:
-    """Names of every zoo entry."""
-    from . import zoo
-
-    return zoo.names()

@@ -32,8 +32,8 @@ def time_process(argv, repeats):
 def time_engine(repeats):
     """Per zoo model: median time to build the graph and to propagate it, in ms."""
     import archcalc
-    from archcalc import zoo
-    from archcalc.engine import propagate
+    from archcalc.sources import zoo
+    from archcalc.core.engine import propagate
 
     rows = []
     for name in zoo.names():

@@ -72,9 +72,9 @@ def measure(name, module, *, device, batch, dtype, input, repeats, warmup, timer
     """One configuration's record: bench's fields, the calibrated roofline, and the Timer's median."""
     import torch
 
-    from archcalc import analyze
-    from archcalc.measure import bench
-    from archcalc.roofline import layer_bounds, ratio, total_bound_s
+    from archcalc.sources import analyze
+    from archcalc.pytorch import bench
+    from archcalc.analyses.roofline import layer_bounds, ratio, total_bound_s
 
     record = bench.bench_one(name, module, device=device, batch=batch, dtype=dtype, repeats=repeats,
                              warmup=warmup, input=input, peaks=peaks, per_layer=per_layer)
@@ -153,8 +153,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     import torch
 
-    from archcalc import analyze
-    from archcalc.measure import bench
+    from archcalc.sources import analyze
+    from archcalc.pytorch import bench
 
     started = time.perf_counter()
     smoke = args.smoke
@@ -191,7 +191,7 @@ def main(argv=None) -> int:
               flush=True)
     write_atomic(json_path, json.dumps(doc, indent=1))
 
-    from archcalc.roofline import Peaks
+    from archcalc.analyses.roofline import Peaks
 
     def peaks_of(table, dtype):
         p = doc[table].get(dtype)
@@ -245,7 +245,7 @@ def main(argv=None) -> int:
     write_atomic(args.out / "bench.md", markdown(doc))
     ok = [r for r in doc["results"] if "error" not in r]
     if ok:
-        from archcalc.plots import bench_times, save_figure
+        from archcalc.output.plots import bench_times, save_figure
 
         save_figure(bench_times(ok, f"archcalc bench on {doc['device_name']}, torch {doc['torch']}"), args.out / "bench.png")
     print(f"wrote {json_path}, bench.md, bench.png in {doc['elapsed_s']:.1f} s; "

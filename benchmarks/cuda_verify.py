@@ -5,12 +5,12 @@
 Writes OUT_DIR/cuda_verify.json and OUT_DIR/cuda_verify.md. Needs torch with CUDA and torchvision; fvcore
 is not needed. Per model and batch, on torchvision's model (zeroed weights, no download):
 - inference peak: torch.cuda.max_memory_allocated above the parameters during a no-grad eval forward,
-  against archcalc.memory.inference_peak (tensors alive at once, input included; no workspaces);
+  against archcalc.analyses.inference_memory.inference_peak (tensors alive at once, input included; no workspaces);
 - training step peak: the same during a train-mode forward + backward (no optimizer), against
-  archcalc.training.training_step_bytes (saved for backward on CUDA + one gradient per parameter + twice
+  archcalc.analyses.backward_memory.training_step_bytes (saved for backward on CUDA + one gradient per parameter + twice
   the largest layer output);
 - saved for backward on CUDA, measured with saved_tensors_hooks (each storage once) against
-  archcalc.training.saved_for_backward(device="cuda").
+  archcalc.analyses.backward_memory.saved_for_backward(device="cuda").
 Commit the two files under reports/verify/cuda/; `archcalc verify --lecture` quotes vgg16 from there.
 """
 
@@ -31,10 +31,10 @@ def measure(name: str, batch: int) -> dict:
 
     import archcalc
     from archcalc.conventions import MB
-    from archcalc.measure.memory import cuda_peaks, saved_tensor_bytes
-    from archcalc.measure.torchvision_models import build_torchvision
-    from archcalc.memory import inference_peak
-    from archcalc.training import saved_for_backward, training_step_bytes
+    from archcalc.pytorch.measured_memory import cuda_peaks, saved_tensor_bytes
+    from archcalc.pytorch.torchvision_models import build_torchvision
+    from archcalc.analyses.inference_memory import inference_peak
+    from archcalc.analyses.backward_memory import saved_for_backward, training_step_bytes
 
     graph = archcalc.resolve(name)
     report = archcalc.analyze(graph, batch=batch)

@@ -11,7 +11,7 @@ python3 -c "import torch, torchvision, sys; print(sys.version.split()[0], torch.
 cat "$OUT/versions.txt"
 # CUDA tests (the rest of the suite ran on the CPU in CI); files that need hypothesis or fvcore stay out
 timeout 120 python3 -m pytest -q -p no:cacheprovider -rs -k "cuda or gpu" \
-    tests/test_bench.py tests/test_verify.py tests/test_training.py tests/test_devices.py > "$OUT/pytest_cuda.log" 2>&1
+    tests/pytorch/test_bench.py tests/pytorch/test_verify.py tests/analyses/test_training.py tests/analyses/test_devices.py > "$OUT/pytest_cuda.log" 2>&1
 tail -5 "$OUT/pytest_cuda.log"
 timeout 300 python3 benchmarks/cuda_bench.py "$OUT/bench" --budget-s 220 > "$OUT/bench/cuda_bench.log" 2>&1
 tail -3 "$OUT/bench/cuda_bench.log"

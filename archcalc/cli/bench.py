@@ -1,7 +1,7 @@
 """archcalc bench MODEL...: forward time with random weights, against the analytic FLOPs and the roofline.
 
 Thin: parse and check every option (before torch is imported, so that bad input fails fast and
-`archcalc bench --help` costs nothing), call archcalc.measure.bench, render.
+`archcalc bench --help` costs nothing), call archcalc.pytorch.bench, render.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def footer(doc: dict, said=()) -> list:
 
 
 def render(doc: dict, format: Format, said=()) -> None:
-    from ..render import console as make_console, rich_table, to_csv, to_markdown
+    from ..output.tables import console as make_console, rich_table, to_csv, to_markdown
 
     rows = result_rows(doc)
     if format == Format.csv:
@@ -133,8 +133,8 @@ def bench(
 ) -> None:
     """Time forward passes (random weights, warm-up, synchronised repeats): median and spread, images/s,
     achieved TFLOP/s from the analytic FLOPs, peak memory, and the ratio to the device's roofline bound."""
-    from .. import analyze
-    from ..measure.bench import DEVICES, DTYPES, check_buildable
+    from ..sources import analyze
+    from ..pytorch.bench import DEVICES, DTYPES, check_buildable
 
     batches = parse_batches(batch)
     if device is not None and device not in DEVICES:
@@ -151,7 +151,7 @@ def bench(
     if per_layer and compile:
         fail("--per-layer and --compile: hooks do not see inside a compiled graph; pick one")
     if plot is not None:
-        from ..plots import SUFFIXES as PLOT_SUFFIXES
+        from ..output.plots import SUFFIXES as PLOT_SUFFIXES
 
         if plot.suffix.lower() not in PLOT_SUFFIXES:
             fail(f"--plot {plot}: the file name must end in {', '.join(PLOT_SUFFIXES)}")
@@ -163,8 +163,8 @@ def bench(
             report = analyze(name, input=input, batch=batches[0], dtype=dtype)
             if any(not isinstance(d, int) for d in report.input.as_list()):
                 fail(f"--input {input}: bench needs a numeric input size, e.g. 3x224x224")
-        from ..measure.bench import run_bench
-        from ..plots import bench_times, save_figure
+        from ..pytorch.bench import run_bench
+        from ..output.plots import bench_times, save_figure
 
         said: list = []  # notes already printed on stderr
 

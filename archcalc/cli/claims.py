@@ -15,7 +15,7 @@ HEADER = ("claim", "quoted", "computed", "ratio", "verdict", "source")
 
 def _figure(value, unit: str) -> str:
     """A computed figure in the unit of its claim."""
-    from ..render import exact, si
+    from ..output.tables import exact, si
 
     if unit == "x":
         return f"{value:.2f}x"
@@ -36,7 +36,7 @@ def claims(
 ) -> None:
     """Check the lecture's figures (138M, 60M, 5M, 12x, 50x, 854M, 358M, 22 and 152 layers, ...) against
     archcalc's own analysis of the zoo. MACs count conv + linear multiply-accumulates; MB = 10^6 bytes."""
-    from ..claims import all_claims
+    from ..lecture.claims import all_claims
 
     with reporting_errors():
         checks = all_claims()
@@ -47,19 +47,19 @@ def claims(
     rows = [[c.claim, c.quoted, _figure(c.computed, c.unit), f"{c.ratio:.3f}" if c.ratio is not None else "",
              c.verdict, c.source] for c in checks]
     if format == Format.csv:
-        from ..render import to_csv
+        from ..output.tables import to_csv
 
         typer.echo(to_csv(HEADER, rows), nl=False)
         return
     if format == Format.markdown:
-        from ..render import to_markdown
+        from ..output.tables import to_markdown
 
         typer.echo(to_markdown(HEADER, rows), nl=False)
         if derivations:
             for c in checks:
                 typer.echo(f"\n**{c.claim}** ({c.verdict}): " + "; ".join(c.derivation))
         return
-    from ..render import console as make_console, rich_table
+    from ..output.tables import console as make_console, rich_table
 
     console = make_console()
     console.print(rich_table("the lecture's claims, computed", HEADER, rows, right=("quoted", "computed", "ratio")))

@@ -57,7 +57,7 @@ def compare(
                           "the figures behind them and each network's rank.")] = False,
 ) -> None:
     """Compare models side by side: parameters, MACs, memory, depth, receptive field, published top-1."""
-    from .. import compare as cmp
+    from ..analyses import comparison as cmp
 
     fmt = CompareFormat.json if json else CompareFormat.markdown if table else format
     with reporting_errors():
@@ -68,7 +68,7 @@ def compare(
             _lecture(fmt, measured, bench_batch, bench_dtype)
             return
         if seed:
-            from ..facts import SEED_ARCHITECTURES
+            from ..analyses.accuracy import SEED_ARCHITECTURES
 
             models = [*SEED_ARCHITECTURES, *(models or [])]
         if not models:
@@ -81,8 +81,8 @@ def compare(
 
 
 def _print_comparison(fmt: CompareFormat, keys: list, rows: list, notes: list) -> None:
-    from .. import compare as cmp
-    from ..render import console, rich_table, to_markdown
+    from ..analyses import comparison as cmp
+    from ..output.tables import console, rich_table, to_markdown
 
     if fmt == CompareFormat.json:
         typer.echo(jsonlib.dumps({**cmp.to_records(keys, rows), "notes": notes}, indent=1, ensure_ascii=False))
@@ -107,9 +107,9 @@ def _print_comparison(fmt: CompareFormat, keys: list, rows: list, notes: list) -
 
 
 def _lecture(fmt: CompareFormat, measured, bench_batch: int, bench_dtype: str) -> None:
-    from .. import compare as cmp
-    from ..facts import LECTURE_CRITERIA, LECTURE_HEADINGS, LECTURE_MODELS, LECTURE_SOURCE
-    from ..render import console, rich_table, to_csv, to_markdown
+    from ..analyses import comparison as cmp
+    from ..analyses.accuracy import LECTURE_CRITERIA, LECTURE_HEADINGS, LECTURE_MODELS, LECTURE_SOURCE
+    from ..output.tables import console, rich_table, to_csv, to_markdown
 
     rows = cmp.lecture_rows(measured, bench_batch, bench_dtype)
     cells = cmp.lecture_cells(rows)

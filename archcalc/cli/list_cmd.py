@@ -15,9 +15,9 @@ HEADER = ("name", "family", "input", "params", "MACs", "depth", "source")
 @app.command("list", short_help="The zoo: every entry with its source and default input.")
 def list_models(json: JsonOpt = False, format: FormatOpt = Format.table) -> None:
     """List the zoo: every entry with its source and default input, and its figures at that input."""
-    from .. import zoo
-    from ..engine import propagate
-    from ..render import console as make_console, exact, rich_table, si, to_csv, to_markdown
+    from ..sources import zoo
+    from ..core.engine import propagate
+    from ..output.tables import console as make_console, exact, rich_table, si, to_csv, to_markdown
 
     records = []
     with reporting_errors():

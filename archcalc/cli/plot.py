@@ -33,8 +33,9 @@ def plot(
     import matplotlib
 
     matplotlib.use("Agg")
-    from .. import analyze, plots, resolve
-    from ..compare import model_row
+    from ..sources import analyze, resolve
+    from ..output import plots
+    from ..analyses.comparison import model_row
 
     with reporting_errors():
         if kind == PlotKind.accuracy:

@@ -22,7 +22,7 @@ def report(
     import matplotlib
 
     matplotlib.use("Agg")
-    from ..reports import write_reports
+    from ..docgen.reports import write_reports
 
     with reporting_errors():
         written = write_reports(folder, bench)

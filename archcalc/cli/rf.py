@@ -36,7 +36,7 @@ def rf(
     """Receptive fields: size, jump (effective stride), start (centre of the first unit's field) and effective
     padding, in input pixels, per axis. Merges take the union of their branches' fields; unequal jumps are
     reported."""
-    from ..render import console as make_console, rich_table, to_csv, to_markdown
+    from ..output.tables import console as make_console, rich_table, to_csv, to_markdown
 
     with reporting_errors():
         analysis = analyse(spec, input, layer)
@@ -83,7 +83,7 @@ class Analysis:
         return out
 
     def comparison(self):
-        from ..rfspec import compare_with_single_kernel
+        from ..sources.stack import compare_with_single_kernel
 
         if self.stack is None or self.layer != self.report.layers[-1].name:
             return None
@@ -92,11 +92,11 @@ class Analysis:
 
 def analyse(spec_text: str, input: Optional[str], layer: Optional[str]) -> Analysis:
     """Parse or resolve the spec and run the engine (no torch)."""
-    from .. import resolve
-    from ..engine import propagate
+    from ..sources import resolve
+    from ..core.engine import propagate
     from ..errors import InputError, UnknownModelError
-    from ..rfspec import build_graph, is_layer_list, is_stack, parse
-    from ..shape import parse_input
+    from ..sources.stack import build_graph, is_layer_list, is_stack, parse
+    from ..core.shape import parse_input
 
     stack = None
     if is_stack(spec_text) or is_layer_list(spec_text):
@@ -125,11 +125,11 @@ def analyse(spec_text: str, input: Optional[str], layer: Optional[str]) -> Analy
 def measure(analysis: Analysis, input: Optional[str]):
     """The empirical field (imports torch)."""
     from ..errors import InputError
-    from ..rfspec import build_graph
-    from ..shape import is_symbolic, parse_input
+    from ..sources.stack import build_graph
+    from ..core.shape import is_symbolic, parse_input
 
     try:
-        from ..measure.empirical_rf import measure_field
+        from ..pytorch.empirical_field import measure_field
     except ImportError as err:  # pragma: no cover - torch missing
         raise InputError(f"--empirical needs torch ({err}); install archcalc[torch]") from None
     x = parse_input(input) if input else None
@@ -205,7 +205,7 @@ def summary_lines(analysis: Analysis, comparison, measured) -> list:
 
 
 def comparison_lines(c) -> list:
-    from ..render import exact
+    from ..output.tables import exact
 
     n = len(c.stack.layers)
     kernel = "x".join(str(k) for k in c.stack.layers[0].kernel)
@@ -244,7 +244,7 @@ def measured_lines(m) -> list:
 
 
 def to_json(analysis: Analysis, comparison, measured) -> dict:
-    from ..report import json_value
+    from ..core.report import json_value
 
     r = analysis.report
     layers = [{"name": s.name, "kind": s.kind, "inputs": list(s.inputs),

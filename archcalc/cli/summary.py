@@ -23,9 +23,9 @@ def summary(
         "--depth", "-d", help="Fold layers into blocks at this depth of their dotted names (1: top level).")] = None,
 ) -> None:
     """Analyse one model layer by layer, analytically (no weights, no forward pass)."""
-    from .. import resolve
-    from ..engine import propagate
-    from ..render import console as make_console, COLUMNS, rich_table, summary_rows, to_csv, to_markdown, totals_lines
+    from ..sources import resolve
+    from ..core.engine import propagate
+    from ..output.tables import console as make_console, COLUMNS, rich_table, summary_rows, to_csv, to_markdown, totals_lines
 
     if batch < 1:
         fail(f"--batch {batch}: must be a positive integer")
@@ -54,8 +54,8 @@ def summary(
     for note in report.notes:
         console.print(f"[bold]note[/]: {note}", highlight=False)
     if graph.extras.get("drop_path"):
-        from ..expected import expected_cost
-        from ..render import si
+        from ..analyses.drop_path import expected_cost
+        from ..output.tables import si
 
         with reporting_errors():
             cost = expected_cost(graph, report.input)

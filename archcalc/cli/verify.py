@@ -43,7 +43,7 @@ def _pair(a, m) -> str:
 
 
 def _print_one(result) -> None:
-    from ..render import console as make_console, rich_table
+    from ..output.tables import console as make_console, rich_table
 
     console = make_console()
     header = ("layer", "kind", "shape", "params", "MACs", "fvcore", "FlopCounter/2", "act. bytes", "ok")
@@ -89,7 +89,7 @@ def verify(
     if sum(bool(x) for x in (model, all, lecture)) != 1:
         fail("give exactly one of MODEL, --all, --lecture")
     _torch_or_fail()
-    from ..measure import verify as checking
+    from ..pytorch import verify as checking
 
     if lecture:
         with reporting_errors():
@@ -108,8 +108,8 @@ def verify(
 
 
 def _verify_all(checking, batch: int, device: str, json: bool, fvcore: bool) -> int:
-    from .. import zoo
-    from ..render import console as make_console, rich_table
+    from ..sources import zoo
+    from ..output.tables import console as make_console, rich_table
 
     records, failures = [], []
     for entry in zoo.entries():

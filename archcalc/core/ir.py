@@ -1,0 +1,172 @@
+"""The architecture as data: typed layer attributes, Layer, and Graph (a DAG in topological order).
+
+Per-axis values (kernel, stride, padding, dilation) are normalised to tuples once, when a layer is made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from ..errors import GraphError
+
+Pair = tuple  # one value per spatial axis
+
+
+def per_axis(value, axes: int = 2, what: str = "value") -> tuple:
+    """Normalise an int or a sequence to one int per axis (done once, at load time)."""
+    if isinstance(value, bool):
+        raise GraphError(f"{what}: expected an integer or {axes} integers, got {value!r}")
+    if isinstance(value, int):
+        return (value,) * axes
+    values = tuple(value)
+    if len(values) != axes or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        raise GraphError(f"{what}: expected an integer or {axes} integers, got {value!r}")
+    return values
+
+
+@dataclass(frozen=True)
+class Conv:
+    """2-D convolution."""
+
+    out_channels: int
+    kernel: Pair
+    stride: Pair = (1, 1)
+    padding: Pair = (0, 0)
+    dilation: Pair = (1, 1)
+    groups: int = 1
+    bias: bool = True
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Max or average pooling over a sliding window."""
+
+    kernel: Pair
+    stride: Pair
+    padding: Pair = (0, 0)
+    dilation: Pair = (1, 1)
+    ceil_mode: bool = False
+    count_include_pad: bool = True
+
+
+@dataclass(frozen=True)
+class AdaptivePool:
+    """Adaptive pooling to a fixed output size (global pooling when it is 1x1)."""
+
+    output: Pair
+
+
+@dataclass(frozen=True)
+class LRN:
+    """Local response normalisation across channels (AlexNet)."""
+
+    size: int
+    alpha: float = 1e-4
+    beta: float = 0.75
+    k: float = 1.0
+
+
+@dataclass(frozen=True)
+class BatchNorm:
+    """Batch normalisation: a scale and shift per channel, running statistics as buffers."""
+
+    eps: float = 1e-5
+    affine: bool = True
+    track_running_stats: bool = True
+
+
+@dataclass(frozen=True)
+class Elementwise:
+    """An elementwise activation (relu, tanh, sigmoid, ...); in place when it overwrites its input."""
+
+    inplace: bool = False
+
+
+@dataclass(frozen=True)
+class Dropout:
+    """Dropout: the identity at inference."""
+
+    p: float = 0.5
+
+
+@dataclass(frozen=True)
+class Flatten:
+    """Flatten channels and spatial axes into one vector (a view, no copy)."""
+
+
+@dataclass(frozen=True)
+class Linear:
+    """Fully connected layer on a flat input."""
+
+    out_features: int
+    bias: bool = True
+
+
+@dataclass(frozen=True)
+class Softmax:
+    """Softmax over the channel axis."""
+
+
+@dataclass(frozen=True)
+class Concat:
+    """Concatenation of branches along channels."""
+
+
+@dataclass(frozen=True)
+class Add:
+    """Elementwise sum of branches (residual); in place when it adds into its first input."""
+
+    inplace: bool = False
+
+
+@dataclass(frozen=True)
+class Mean:
+    """Element-wise mean of two or more inputs of one shape (FractalNet's join)."""
+
+
+@dataclass(frozen=True)
+class PadChannels:
+    """Zero channels appended after the input's, up to `out_channels` (a parameter-free shortcut)."""
+
+    out_channels: int
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One node of the graph: a unique dotted name, a kind, its typed attributes and its input names."""
+
+    name: str
+    kind: str
+    attrs: Any
+    inputs: tuple
+
+
+INPUT = "input"
+
+
+@dataclass(frozen=True)
+class Graph:
+    """An architecture: layers in topological order, reading from the node named 'input'."""
+
+    name: str
+    layers: tuple
+    default_input: Optional[tuple] = None
+    source: str = ""
+    notes: tuple = field(default_factory=tuple)
+    extras: dict = field(default_factory=dict, compare=False)  # family metadata, e.g. survival probabilities
+
+    def __post_init__(self):
+        seen = {INPUT}
+        for layer in self.layers:
+            if layer.name in seen:
+                raise GraphError(f"{self.name}: layer name '{layer.name}' is used twice")
+            for src in layer.inputs:
+                if src not in seen:
+                    raise GraphError(f"{self.name}: layer '{layer.name}' reads '{src}', "
+                                     "which is not an earlier layer")
+            seen.add(layer.name)
+
+    @property
+    def output(self) -> str:
+        return self.layers[-1].name if self.layers else INPUT

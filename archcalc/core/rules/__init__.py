@@ -1,0 +1,95 @@
+"""The rule table: one function per (layer kind, metric), registered by a decorator.
+
+Metrics and their signatures (ins: input Shapes, out: the output Shape):
+  shape(attrs, ins) -> ShapeOut               output shape, its arithmetic, diagnostics
+  params(attrs, ins) -> Params                weights, biases, buffers (elements)
+  macs(attrs, ins, out) -> Dim                multiply-accumulates of one sample
+  other_ops(attrs, ins, out) -> Dim           every other arithmetic op of one sample (conventions.py)
+  activation(attrs, ins, out) -> Dim          elements of new memory the output takes (0 for views, in place)
+  rf(attrs, in_rfs, ins) -> (RF, note|None)   receptive field of the output
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ...errors import GraphError
+
+METRICS = ("shape", "params", "macs", "other_ops", "activation", "rf")
+
+_RULES: dict = {}
+
+
+@dataclass(frozen=True)
+class ShapeOut:
+    """Result of a shape rule."""
+
+    shape: object
+    derivation: str = ""
+    diagnostics: tuple = field(default_factory=tuple)  # (level, message) pairs
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameter elements of one layer: trainable weights and biases, and buffers (not trained)."""
+
+    weights: object = 0
+    biases: object = 0
+    buffers: object = 0
+
+    @property
+    def trainable(self):
+        return self.weights + self.biases
+
+
+NO_PARAMS = Params()
+
+
+def rule(kinds, metric: str) -> Callable:
+    """Register the decorated function as the rule for `metric` of each kind in `kinds`."""
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}")
+    if isinstance(kinds, str):
+        kinds = (kinds,)
+
+    def register(fn: Callable) -> Callable:
+        for kind in kinds:
+            table = _RULES.setdefault(kind, {})
+            if metric in table:
+                raise ValueError(f"rule {metric!r} registered twice for kind {kind!r}")
+            table[metric] = fn
+        return fn
+
+    return register
+
+
+def rules_for(kind: str) -> dict:
+    """The rules of one kind; an unknown kind fails loudly with the closest known kinds."""
+    _load()
+    try:
+        return _RULES[kind]
+    except KeyError:
+        close = difflib.get_close_matches(kind, _RULES, n=3)
+        hint = f"; did you mean {' or '.join(close)}?" if close else f"; known kinds: {', '.join(sorted(_RULES))}"
+        raise GraphError(f"unknown layer kind '{kind}'{hint}") from None
+
+
+def known_kinds() -> list:
+    _load()
+    return sorted(_RULES)
+
+
+_loaded = False
+
+
+def _load() -> None:
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        import importlib
+        import pkgutil
+
+        for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+            importlib.import_module(f"{__name__}.{module}")  # each module registers its kinds

@@ -1,0 +1,81 @@
+"""Rules for graph merges: concatenation along channels and elementwise addition."""
+
+from __future__ import annotations
+
+from ...errors import ShapeError
+from ..ir import Add
+from ..receptive import merge_rf
+from ..shape import Shape, is_symbolic
+from . import NO_PARAMS, ShapeOut, rule
+from .passthrough import no_macs
+
+MERGES = ("concat", "add")
+
+
+def _same(a, b) -> bool:
+    if is_symbolic(a) or is_symbolic(b):
+        return bool((a - b) == 0) or str(a) == str(b)
+    return a == b
+
+
+@rule("concat", "shape")
+def concat_shape(a, ins):
+    """Output: the sum of the branches' channels; every branch must have the same spatial size."""
+    first = ins[0]
+    for x in ins[1:]:
+        if len(x.spatial) != len(first.spatial) or not all(_same(p, q) for p, q in zip(x.spatial, first.spatial)):
+            sizes = ", ".join(str(i) for i in ins)
+            raise ShapeError(f"branches have different spatial sizes: {sizes}")
+    channels = sum((x.channels for x in ins[1:]), first.channels)
+    return ShapeOut(Shape(channels, first.spatial), " + ".join(str(x.channels) for x in ins) + f" = {channels}")
+
+
+def common_shape(ins, what: str = "inputs"):
+    """The one shape every input has (elementwise joins); a ShapeError names what differs."""
+    first = ins[0]
+    for x in ins[1:]:
+        if not _same(x.channels, first.channels):
+            raise ShapeError(f"{what} have different channel counts: {', '.join(str(i) for i in ins)}")
+        if len(x.spatial) != len(first.spatial) or not all(_same(p, q) for p, q in zip(x.spatial, first.spatial)):
+            raise ShapeError(f"{what} have different spatial sizes: {', '.join(str(i) for i in ins)}")
+    return first
+
+
+@rule("add", "shape")
+def add_shape(a, ins):
+    """Output: the common shape; every input must have the same channels and spatial size."""
+    return ShapeOut(common_shape(ins))
+
+
+rule(MERGES, "params")(lambda a, ins: NO_PARAMS)
+rule(MERGES, "macs")(no_macs)
+
+
+@rule("concat", "other_ops")
+def concat_other_ops(a, ins, out):
+    """None: a copy, no arithmetic."""
+    return 0
+
+
+@rule("add", "other_ops")
+def add_other_ops(a: Add, ins, out):
+    """One add per element for each input after the first."""
+    return out.elements * (len(ins) - 1)
+
+
+@rule("concat", "activation")
+def concat_activation(a, ins, out):
+    """Elements: torch.cat writes a new tensor."""
+    return out.elements
+
+
+@rule("add", "activation")
+def add_activation(a: Add, ins, out):
+    """Elements: none when added in place into the first input, else the output."""
+    return 0 if a.inplace else out.elements
+
+
+@rule(MERGES, "rf")
+def merge_field(a, in_rfs, ins):
+    """The largest field over the inputs; unequal jumps are reported."""
+    return merge_rf(in_rfs)

@@ -1,0 +1,193 @@
+"""Shapes and sizes: Dim (an int or a sympy expression), Shape, and the conv/pool size arithmetic.
+
+sympy is imported only when a size is symbolic, so that numeric runs stay fast.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Union
+
+from ..errors import InputError
+
+Dim = Union[int, Any]  # int, or a sympy expression when the input is symbolic
+
+
+def is_symbolic(value: Any) -> bool:
+    """True for a sympy expression that still holds a free symbol."""
+    return not isinstance(value, int) and bool(getattr(value, "free_symbols", None))
+
+
+def to_plain(value: Any) -> Any:
+    """A sympy number becomes a Python int; an expression stays as it is."""
+    if isinstance(value, int):
+        return value
+    if getattr(value, "is_Integer", False):
+        return int(value)
+    return value
+
+
+def product(values) -> Dim:
+    """Product of dims (1 for an empty sequence)."""
+    result = math.prod(values)
+    return result if isinstance(result, int) else to_plain(result)
+
+
+def floor_div(numerator: Dim, denominator: int) -> Dim:
+    """floor(numerator / denominator), exact for ints, sympy.floor for symbols."""
+    if isinstance(numerator, int):
+        return numerator // denominator
+    import sympy
+
+    return to_plain(sympy.floor(numerator / denominator))
+
+
+def ceil_div(numerator: Dim, denominator: int) -> Dim:
+    """ceil(numerator / denominator), exact for ints, sympy.ceiling for symbols."""
+    if isinstance(numerator, int):
+        return -((-numerator) // denominator)
+    import sympy
+
+    return to_plain(sympy.ceiling(numerator / denominator))
+
+
+def fmt_dim(value: Any) -> str:
+    """A dim as text: 55, or a formula with each floor's argument over one denominator: floor((H - 11)/4) + 1."""
+    if isinstance(value, int) or not hasattr(value, "replace"):
+        return str(value)
+    import sympy
+
+    def tidy(expr):
+        return expr.replace(lambda e: isinstance(e, (sympy.floor, sympy.ceiling)),
+                            lambda e: e.func(sympy.together(e.args[0]), evaluate=False))
+    return str(tidy(value))
+
+
+def fmt_shape_dim(value: Any) -> str:
+    """A dim inside CxHxW: formulas in parentheses so that the x separators stay readable."""
+    text = fmt_dim(value)
+    return text if isinstance(value, int) or getattr(value, "is_Atom", False) else f"({text})"
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A feature map: channels and spatial sizes (empty spatial for a flat vector). Batch is apart."""
+
+    channels: Dim
+    spatial: tuple = ()
+
+    @cached_property  # asked for by several rules per layer; computed once
+    def elements(self) -> Dim:
+        """Number of elements of one sample."""
+        return product((self.channels, *self.spatial))
+
+    def as_list(self) -> list:
+        return [self.channels, *self.spatial]
+
+    def __str__(self) -> str:
+        return "x".join(fmt_shape_dim(d) for d in self.as_list())
+
+
+@dataclass(frozen=True)
+class SizeResult:
+    """One axis of a sliding-window size computation, with its arithmetic written out."""
+
+    value: Dim
+    text: str
+    remainder: Any = 0  # the fraction dropped (floor) or added (ceil); 0 when exact
+    padding_only: bool = True  # True when the dropped positions lie in padding only
+
+
+def _frac(num: int, den: int) -> str:
+    value = num / den
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
+def window_output_size(size: Dim, kernel: int, stride: int, padding: int, dilation: int = 1,
+                       ceil_mode: bool = False) -> SizeResult:
+    """Output length of a sliding window: floor((size + 2p - d(k-1) - 1)/s) + 1 (ceil with ceil_mode).
+
+    Follows PyTorch: with ceil_mode, a last window that would start in the right padding is dropped.
+    """
+    k_eff = dilation * (kernel - 1) + 1  # span of the dilated kernel
+    pad_text = f" + 2*{padding}" if padding else ""
+    dil_text = f" [dilated kernel {dilation}*({kernel}-1)+1 = {k_eff}]" if dilation != 1 else ""
+    span = size + 2 * padding - k_eff  # room left for the window to slide
+    head = f"({fmt_dim(size)}{pad_text} - {k_eff})/{stride} + 1"
+    if not isinstance(span, int):
+        out = (ceil_div(span, stride) if ceil_mode else floor_div(span, stride)) + 1
+        out = to_plain(out)
+        return SizeResult(out, f"{head} = {fmt_dim(out)}{dil_text}")
+    if span < 0:
+        return SizeResult(0, f"{head} < 1{dil_text}", 0, False)
+    q, r = divmod(span, stride)
+    if r == 0:
+        return SizeResult(q + 1, f"{head} = {q + 1}{dil_text}")
+    exact = _frac(span + stride, stride)
+    if ceil_mode:
+        out = q + 2
+        if (out - 1) * stride >= size + padding:  # PyTorch: last window must start inside input or left pad
+            out -= 1
+        return SizeResult(out, f"{head} = {exact} -> {out} (ceil){dil_text}", r, True)
+    # floor drops r positions at the right; they are real input unless they fit in the right padding
+    return SizeResult(q + 1, f"{head} = {exact} -> {q + 1} (floor){dil_text}", r, r <= padding)
+
+
+def nearest_exact_size(size: int, kernel: int, stride: int, padding: int, dilation: int = 1) -> int:
+    """Smallest input length >= size for which the window arithmetic divides exactly."""
+    k_eff = dilation * (kernel - 1) + 1
+    span = size + 2 * padding - k_eff
+    return size + (-span) % stride
+
+
+_SYMBOL_RE = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
+
+
+def parse_dim(token: str, position: int, text: str) -> Dim:
+    """One dimension of an input spec: a positive integer or a symbol name."""
+    token = token.strip()
+    if token.isdigit():
+        value = int(token)
+        if value < 1:
+            raise InputError(f"input '{text}': dimension {position} is {value}; sizes must be at least 1")
+        return value
+    if token.startswith("-") and token[1:].isdigit():
+        raise InputError(f"input '{text}': dimension {position} is {token}; sizes must be at least 1")
+    if _SYMBOL_RE.match(token):
+        import sympy
+
+        return sympy.Symbol(token, positive=True, integer=True)
+    raise InputError(f"input '{text}': dimension {position} is '{token}'; expected a positive integer "
+                     "or a symbol name such as H (format CxHxW, e.g. 3x224x224 or 3xHxW)")
+
+
+def parse_input(text: str) -> Shape:
+    """'3x224x224' or '3xHxW' (also '3,224,224') into a Shape."""
+    parts = re.split(r"[x,×]", text.strip())
+    if len(parts) != 3 or any(p.strip() == "" for p in parts):
+        got = f"{len(parts)} dimension{'s' if len(parts) != 1 else ''}" if all(p.strip() for p in parts) \
+            else "an empty dimension"
+        raise InputError(f"input '{text}': expected CxHxW (channels x height x width), e.g. 3x224x224 or "
+                         f"3xHxW; got {got}")
+    dims = [parse_dim(p, i + 1, text) for i, p in enumerate(parts)]
+    return Shape(dims[0], tuple(dims[1:]))
+
+
+def shape_from_tuple(dims) -> Shape:
+    """A tuple such as (3, 224, 224) into a Shape, checking each size."""
+    if isinstance(dims, Shape):
+        return dims
+    if isinstance(dims, str):
+        return parse_input(dims)
+    dims = list(dims)
+    if not dims:
+        raise InputError("input: expected at least a channel count, e.g. (3, 224, 224)")
+    for i, d in enumerate(dims):
+        if isinstance(d, bool) or (isinstance(d, int) and d < 1):
+            raise InputError(f"input {tuple(dims)}: dimension {i + 1} is {d}; sizes must be at least 1")
+        if isinstance(d, str):
+            return parse_input("x".join(str(x) for x in dims))
+    return Shape(dims[0], tuple(dims[1:]))

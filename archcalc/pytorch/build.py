@@ -1,0 +1,391 @@
+"""archcalc's own spec-to-torch builder: a torch.nn.Module from any archcalc Graph.
+
+Every layer's torch module is made from the layer's attributes alone; its input sizes (conv in_channels,
+linear in_features, 1-D or 2-D batch norm) come from the tensors torch itself produces in a dry run on the
+meta device, never from the engine's shape rules, so that comparing the built module with the engine is a
+real check. Parameters are then materialised on the requested device (`to_empty`) and initialised.
+
+The module's children mirror the dotted layer names (`features.0`, `layer1.0.conv1`), so its parameter
+names are torchvision's where the zoo entry uses torchvision's names. `layer_modules` maps every archcalc
+layer name to the module that computes it (merges and flatten included), for forward hooks.
+
+torch is imported at module level here: this module exists only to make torch modules, and nothing outside
+archcalc/measure/ imports it at module level.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+import torch
+from torch import nn
+
+from ..errors import ArchcalcError, GraphError, InputError
+from ..core.ir import INPUT, Graph
+
+_MAKERS: dict = {}
+
+
+def makes(kinds) -> Callable:
+    """Register the decorated `make(attrs, inputs) -> nn.Module` for each kind (inputs: meta tensors)."""
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+
+    def register(fn: Callable) -> Callable:
+        for kind in kinds:
+            if kind in _MAKERS:
+                raise ValueError(f"torch builder registered twice for kind {kind!r}")
+            _MAKERS[kind] = fn
+        return fn
+
+    return register
+
+
+def buildable_kinds() -> list:
+    """Every layer kind this builder can make (a conformance test compares it with the engine's kinds)."""
+    return sorted(_MAKERS)
+
+
+# --- small modules for the graph operations that torch writes as functions ------------------------------
+class Concat(nn.Module):
+    """torch.cat of the branches along channels (a new tensor)."""
+
+    def forward(self, *xs):
+        return torch.cat(xs, 1)
+
+
+class Add(nn.Module):
+    """Elementwise sum of the inputs; in place into the first input when `inplace` (like `out += identity`)."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, *xs):
+        if self.inplace:
+            out = xs[0]
+            for x in xs[1:]:
+                out += x
+            return out
+        out = xs[0] + xs[1]
+        for x in xs[2:]:
+            out = out + x
+        return out
+
+    def extra_repr(self) -> str:
+        return f"inplace={self.inplace}"
+
+
+class Mean(nn.Module):
+    """Elementwise mean of the inputs (FractalNet's join): one new tensor."""
+
+    def forward(self, *xs):
+        out = xs[0] + xs[1]
+        for x in xs[2:]:
+            out = out + x
+        return out / len(xs)
+
+
+class PadChannels(nn.Module):
+    """Zero channels appended after the input's, up to `out_channels` (a new tensor, torch.nn.functional.pad)."""
+
+    def __init__(self, out_channels: int):
+        super().__init__()
+        self.out_channels = out_channels
+
+    def forward(self, x):
+        spatial = x.dim() - 2
+        return nn.functional.pad(x, (0, 0) * spatial + (0, self.out_channels - x.shape[1]))
+
+    def extra_repr(self) -> str:
+        return f"out_channels={self.out_channels}"
+
+
+class InplaceFunction(nn.Module):
+    """An elementwise torch method applied in place (`x.tanh_()`), for kinds whose nn module has no flag."""
+
+    def __init__(self, method: str):
+        super().__init__()
+        self.method = method
+
+    def forward(self, x):
+        return getattr(x, self.method)()
+
+    def extra_repr(self) -> str:
+        return self.method
+
+
+# --- one maker per kind ---------------------------------------------------------------------------------
+_CONV = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}
+_MAXPOOL = {1: nn.MaxPool1d, 2: nn.MaxPool2d, 3: nn.MaxPool3d}
+_AVGPOOL = {1: nn.AvgPool1d, 2: nn.AvgPool2d, 3: nn.AvgPool3d}
+_ADAPTIVE_AVG = {1: nn.AdaptiveAvgPool1d, 2: nn.AdaptiveAvgPool2d, 3: nn.AdaptiveAvgPool3d}
+_ADAPTIVE_MAX = {1: nn.AdaptiveMaxPool1d, 2: nn.AdaptiveMaxPool2d, 3: nn.AdaptiveMaxPool3d}
+
+
+def _by_axes(table: dict, axes: int, what: str):
+    try:
+        return table[axes]
+    except KeyError:
+        raise GraphError(f"{what} over {axes} spatial axes has no torch module") from None
+
+
+@makes("conv")
+def make_conv(a, xs):
+    """nn.ConvNd; in_channels from the input tensor."""
+    cls = _by_axes(_CONV, len(a.kernel), "convolution")
+    return cls(xs[0].shape[1], a.out_channels, a.kernel, a.stride, a.padding, a.dilation, a.groups, a.bias)
+
+
+@makes("maxpool")
+def make_maxpool(a, xs):
+    return _by_axes(_MAXPOOL, len(a.kernel), "max pooling")(a.kernel, a.stride, a.padding, a.dilation,
+                                                             ceil_mode=a.ceil_mode)
+
+
+@makes("avgpool")
+def make_avgpool(a, xs):
+    if any(d != 1 for d in a.dilation):  # torch's average pooling has no dilation
+        raise GraphError(f"average pooling with dilation {a.dilation} has no torch module")
+    return _by_axes(_AVGPOOL, len(a.kernel), "average pooling")(a.kernel, a.stride, a.padding, a.ceil_mode,
+                                                                a.count_include_pad)
+
+
+@makes("adaptive_avgpool")
+def make_adaptive_avgpool(a, xs):
+    return _by_axes(_ADAPTIVE_AVG, len(a.output), "adaptive average pooling")(a.output)
+
+
+@makes("adaptive_maxpool")
+def make_adaptive_maxpool(a, xs):
+    return _by_axes(_ADAPTIVE_MAX, len(a.output), "adaptive max pooling")(a.output)
+
+
+@makes("lrn")
+def make_lrn(a, xs):
+    return nn.LocalResponseNorm(a.size, a.alpha, a.beta, a.k)
+
+
+@makes("batchnorm")
+def make_batchnorm(a, xs):
+    """BatchNorm1d for (N, C) or (N, C, L) inputs, 2d for images, 3d for volumes; features from the input."""
+    cls = {2: nn.BatchNorm1d, 3: nn.BatchNorm1d, 4: nn.BatchNorm2d, 5: nn.BatchNorm3d}.get(xs[0].dim())
+    if cls is None:
+        raise GraphError(f"batch norm of a {xs[0].dim()}-D tensor has no torch module")
+    return cls(xs[0].shape[1], eps=a.eps, affine=a.affine, track_running_stats=a.track_running_stats)
+
+
+# kind -> (nn module class, whether it takes inplace=, the tensor method for an in-place version)
+_ACTIVATIONS = {
+    "relu": (nn.ReLU, True, None), "relu6": (nn.ReLU6, True, None), "leaky_relu": (nn.LeakyReLU, True, None),
+    "elu": (nn.ELU, True, None), "silu": (nn.SiLU, True, None), "hardswish": (nn.Hardswish, True, None),
+    "hardsigmoid": (nn.Hardsigmoid, True, None), "gelu": (nn.GELU, False, None),
+    "sigmoid": (nn.Sigmoid, False, "sigmoid_"), "tanh": (nn.Tanh, False, "tanh_"),
+}
+
+
+def _make_activation(kind: str) -> None:
+    cls, has_flag, method = _ACTIVATIONS[kind]
+
+    @makes(kind)
+    def make(a, xs):
+        inplace = getattr(a, "inplace", False)
+        if has_flag:
+            return cls(inplace=inplace)
+        if not inplace:
+            return cls()
+        if method is None:
+            raise GraphError(f"{kind} has no in-place form in torch")
+        return InplaceFunction(method)
+
+
+for _kind in _ACTIVATIONS:
+    _make_activation(_kind)
+
+
+@makes("dropout")
+def make_dropout(a, xs):
+    return nn.Dropout(a.p)
+
+
+@makes("flatten")
+def make_flatten(a, xs):
+    return nn.Flatten(1)  # channels and spatial axes into one vector; batch kept
+
+
+@makes("linear")
+def make_linear(a, xs):
+    if xs[0].dim() != 2:
+        raise GraphError(f"linear needs a flat input, got a tensor of shape {tuple(xs[0].shape)}")
+    return nn.Linear(xs[0].shape[1], a.out_features, a.bias)
+
+
+@makes("softmax")
+def make_softmax(a, xs):
+    return nn.Softmax(dim=1)  # over channels, as the engine's softmax
+
+
+@makes("concat")
+def make_concat(a, xs):
+    return Concat()
+
+
+@makes("add")
+def make_add(a, xs):
+    return Add(getattr(a, "inplace", False))
+
+
+@makes("mean")
+def make_mean(a, xs):
+    return Mean()
+
+
+@makes("pad_channels")
+def make_pad_channels(a, xs):
+    if a.out_channels < xs[0].shape[1]:
+        raise GraphError(f"cannot pad {xs[0].shape[1]} channels down to {a.out_channels}")
+    return PadChannels(a.out_channels)
+
+
+# --- the module -------------------------------------------------------------------------------------------
+class BuiltNet(nn.Module):
+    """A torch module that runs an archcalc graph in its order, freeing each tensor after its last use.
+
+    Attributes: `layer_modules` (archcalc layer name -> module), `module_names` (archcalc layer name ->
+    the module's qualified name in `named_modules()`, equal to the layer name unless torch forbade it),
+    `graph` (the Graph it was built from), `input_shape` (C, H, W of the dry run), `sinks` (layers no other
+    layer reads, e.g. GoogLeNet's auxiliary heads) and `return_sinks`: when True, forward returns the tuple
+    of every sink's output, so that a tracer (fvcore) sees no layer as dead code.
+    """
+
+    def __init__(self, graph: Graph, input_shape: tuple):
+        super().__init__()
+        self.graph = graph
+        self.input_shape = tuple(input_shape)
+        self.layer_modules: dict = {}
+        self.module_names: dict = {}
+        self._plan: list = []  # (layer name, module, input names, names whose last use this is)
+        read = {src for layer in graph.layers for src in layer.inputs}
+        self.sinks = tuple(layer.name for layer in graph.layers if layer.name not in read)
+        self.return_sinks = False
+
+    def forward(self, x):
+        values = {INPUT: x}
+        out = x
+        for name, module, inputs, done in self._plan:
+            out = module(*(values[i] for i in inputs))
+            values[name] = out
+            for d in done:  # drop references after the last consumer, as a hand-written forward would
+                del values[d]
+        if self.return_sinks:
+            return tuple(values[name] for name in self.sinks)
+        return out
+
+
+def _child_name(parent: nn.Module, wanted: str) -> str:
+    """`wanted`, or `wanted_` (repeated) where torch forbids it (an attribute of nn.Module, a taken name)."""
+    name = wanted or "_"
+    while name in parent._modules or hasattr(parent, name):
+        name += "_"
+    return name
+
+
+def _place(root: BuiltNet, containers: dict, layer_name: str, module: nn.Module) -> str:
+    """Attach `module` under containers that mirror the dotted name; returns its qualified torch name."""
+    parts = layer_name.split(".")
+    parent, path, qualified = root, "", []
+    for part in parts[:-1]:
+        path = f"{path}.{part}" if path else part
+        if path not in containers:
+            child = _child_name(parent, part)
+            container = nn.Module()
+            parent.add_module(child, container)
+            containers[path] = (container, child)
+        parent, child = containers[path]
+        qualified.append(child)
+    child = _child_name(parent, parts[-1])
+    parent.add_module(child, module)
+    qualified.append(child)
+    return ".".join(qualified)
+
+
+def _input_shape(graph: Graph, input) -> tuple:
+    shape = graph.default_input if input is None else input
+    if shape is None:
+        raise InputError(f"{graph.name}: no input size given and the model has no default")
+    if isinstance(shape, str):
+        from ..core.shape import parse_input
+
+        shape = tuple(parse_input(shape).as_list())
+    shape = tuple(shape)
+    if not all(isinstance(d, int) and not isinstance(d, bool) and d >= 1 for d in shape):
+        raise InputError(f"{graph.name}: input {shape}: a torch module needs positive integer sizes")
+    return shape
+
+
+def build_module(graph: Graph, device="cpu", dtype=None, *, input=None, init: bool = True) -> nn.Module:
+    """A torch module computing `graph`; `forward(x)` returns the output of the graph's last layer.
+
+    device: where the parameters live ("meta" builds nothing in memory); dtype: a torch dtype (default
+    float32); input: (C, H, W) for the dry run that sizes the layers (the graph's default when None);
+    init: True runs each module's own `reset_parameters` (torch's default init); False fills parameters
+    with zeros (fast, for counting and memory measurement only).
+    Raises GraphError naming the layer when torch cannot build or apply it.
+    """
+    shape = _input_shape(graph, input)
+    dtype = dtype or torch.float32
+    root = BuiltNet(graph, shape)
+    containers: dict = {}
+    last_use = {INPUT: -1}
+    for i, layer in enumerate(graph.layers):
+        for src in layer.inputs:
+            last_use[src] = i
+    values = {INPUT: torch.empty((1, *shape), device="meta", dtype=dtype)}
+    for i, layer in enumerate(graph.layers):
+        maker = _MAKERS.get(layer.kind)
+        if maker is None:
+            raise GraphError(f"{graph.name}: layer '{layer.name}': kind '{layer.kind}' has no torch builder "
+                             f"(known: {', '.join(buildable_kinds())})")
+        xs = [values[src] for src in layer.inputs]
+        try:
+            with torch.device("meta"):
+                module = maker(layer.attrs, xs).to(dtype=dtype)
+            values[layer.name] = module(*xs)
+        except ArchcalcError as err:
+            raise GraphError(f"{graph.name}: layer '{layer.name}' ({layer.kind}): {err}") from None
+        except (RuntimeError, ValueError, TypeError) as err:
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise GraphError(f"{graph.name}: layer '{layer.name}' ({layer.kind}), input "
+                             f"{', '.join(str(tuple(x.shape[1:])) for x in xs)}: torch says: {first}") from None
+        root.module_names[layer.name] = _place(root, containers, layer.name, module)
+        root.layer_modules[layer.name] = module
+        done = tuple(src for src in dict.fromkeys(layer.inputs) if last_use[src] == i and src != INPUT)
+        root._plan.append((layer.name, module, layer.inputs, done))
+        for src in done:
+            del values[src]
+    if str(device) != "meta":
+        root.to_empty(device=device)
+        _initialise(root, init)
+    return root.eval()
+
+
+def _initialise(root: nn.Module, init: bool) -> None:
+    """torch's default init per module, or zeros; batch-norm statistics always reset (mean 0, var 1)."""
+    with torch.no_grad():
+        for module in root.modules():
+            if init and hasattr(module, "reset_parameters"):
+                module.reset_parameters()
+            elif not init:
+                for p in module.parameters(recurse=False):
+                    p.zero_()
+                if hasattr(module, "reset_running_stats"):
+                    module.reset_running_stats()
+
+
+def torch_dtype(name: Optional[str]):
+    """torch dtype of an archcalc dtype name (float32, float16, bfloat16, float64)."""
+    if name is None:
+        return torch.float32
+    try:
+        return getattr(torch, name)
+    except AttributeError:
+        raise InputError(f"dtype '{name}' is not a torch dtype") from None

@@ -1,0 +1,157 @@
+"""The public builder: describe a network in Python, one call per layer, and get a Graph.
+
+    net = Net("tiny", input=(3, 32, 32))
+    x = net.conv(net.input, 16, 3, padding=1)
+    x = net.relu(x)
+    graph = net.graph()
+
+Each call takes its input node(s) and returns the new node's name. `with net.scope("block1"):` prefixes
+the names made inside it ("block1.conv1"), which is how reports fold blocks.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from ..core import ir
+from ..errors import GraphError
+from ..core.ir import INPUT, Graph, Layer, per_axis
+
+
+class Net:
+    """Collects layers in order; node names are dotted paths."""
+
+    def __init__(self, name: str, input=None, source: str = "", notes=()):
+        self.name = name
+        self.default_input = tuple(input) if input is not None else None
+        self.source = source
+        self.notes = list(notes)
+        self.extras: dict = {}  # family metadata carried to Graph.extras (e.g. survival probabilities)
+        self.layers: list = []
+        self._names: set = {INPUT}
+        self._scope: list = []
+        self._counts: dict = {}
+        self.input = INPUT
+
+    @contextmanager
+    def scope(self, name: str):
+        """Prefix the names of the layers made inside with `name.`."""
+        self._scope.append(str(name))
+        try:
+            yield
+        finally:
+            self._scope.pop()
+
+    def _name(self, name, kind: str) -> str:
+        if name is None:
+            n = self._counts.get(kind, 0) + 1
+            self._counts[kind] = n
+            name = f"{kind}{n}"
+        full = ".".join([*self._scope, str(name)])
+        while full in self._names and name is None:  # pragma: no cover - automatic names never clash
+            full += "_"
+        if full in self._names:
+            raise GraphError(f"{self.name}: layer name '{full}' is used twice")
+        self._names.add(full)
+        return full
+
+    def layer(self, kind: str, attrs, inputs, name=None) -> str:
+        """Append a layer of any registered kind; returns its name."""
+        inputs = (inputs,) if isinstance(inputs, str) else tuple(inputs)
+        full = self._name(name, kind)
+        self.layers.append(Layer(full, kind, attrs, inputs))
+        return full
+
+    # --- layers -------------------------------------------------------------------------------------
+    def conv(self, x, out_channels: int, kernel, stride=1, padding=0, dilation=1, groups: int = 1,
+             bias: bool = True, name=None) -> str:
+        attrs = ir.Conv(out_channels, per_axis(kernel, what="kernel"), per_axis(stride, what="stride"),
+                        per_axis(padding, what="padding"), per_axis(dilation, what="dilation"), groups, bias)
+        _check_positive(self.name, name, kernel=attrs.kernel, stride=attrs.stride, dilation=attrs.dilation,
+                        out_channels=(out_channels,), groups=(groups,))
+        _check_non_negative(self.name, name, padding=attrs.padding)
+        return self.layer("conv", attrs, x, name)
+
+    def _pool(self, kind, x, kernel, stride, padding, dilation, ceil_mode, name, count_include_pad=True):
+        stride = kernel if stride is None else stride
+        attrs = ir.Pool(per_axis(kernel, what="kernel"), per_axis(stride, what="stride"),
+                        per_axis(padding, what="padding"), per_axis(dilation, what="dilation"), ceil_mode,
+                        count_include_pad)
+        _check_positive(self.name, name, kernel=attrs.kernel, stride=attrs.stride, dilation=attrs.dilation)
+        _check_non_negative(self.name, name, padding=attrs.padding)
+        return self.layer(kind, attrs, x, name)
+
+    def maxpool(self, x, kernel, stride=None, padding=0, dilation=1, ceil_mode=False, name=None) -> str:
+        return self._pool("maxpool", x, kernel, stride, padding, dilation, ceil_mode, name)
+
+    def avgpool(self, x, kernel, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                name=None) -> str:
+        return self._pool("avgpool", x, kernel, stride, padding, 1, ceil_mode, name, count_include_pad)
+
+    def adaptive_avgpool(self, x, output, name=None) -> str:
+        attrs = ir.AdaptivePool(per_axis(output, what="output size"))
+        _check_positive(self.name, name, output=attrs.output)
+        return self.layer("adaptive_avgpool", attrs, x, name)
+
+    def adaptive_maxpool(self, x, output, name=None) -> str:
+        attrs = ir.AdaptivePool(per_axis(output, what="output size"))
+        _check_positive(self.name, name, output=attrs.output)
+        return self.layer("adaptive_maxpool", attrs, x, name)
+
+    def global_avgpool(self, x, name=None) -> str:
+        return self.adaptive_avgpool(x, 1, name)
+
+    def lrn(self, x, size: int, alpha=1e-4, beta=0.75, k=1.0, name=None) -> str:
+        _check_positive(self.name, name, size=(size,))
+        return self.layer("lrn", ir.LRN(size, alpha, beta, k), x, name)
+
+    def batchnorm(self, x, eps=1e-5, affine=True, track_running_stats=True, name=None) -> str:
+        return self.layer("batchnorm", ir.BatchNorm(eps, affine, track_running_stats), x, name)
+
+    def act(self, kind: str, x, inplace=False, name=None) -> str:
+        """Any elementwise activation by kind name (relu, tanh, sigmoid, gelu, ...)."""
+        return self.layer(kind, ir.Elementwise(inplace), x, name)
+
+    def relu(self, x, inplace=False, name=None) -> str:
+        return self.act("relu", x, inplace, name)
+
+    def tanh(self, x, name=None) -> str:
+        return self.act("tanh", x, False, name)
+
+    def dropout(self, x, p=0.5, name=None) -> str:
+        return self.layer("dropout", ir.Dropout(p), x, name)
+
+    def flatten(self, x, name=None) -> str:
+        return self.layer("flatten", ir.Flatten(), x, name)
+
+    def linear(self, x, out_features: int, bias: bool = True, name=None) -> str:
+        _check_positive(self.name, name, out_features=(out_features,))
+        return self.layer("linear", ir.Linear(out_features, bias), x, name)
+
+    def softmax(self, x, name=None) -> str:
+        return self.layer("softmax", ir.Softmax(), x, name)
+
+    def concat(self, xs, name=None) -> str:
+        return self.layer("concat", ir.Concat(), xs, name)
+
+    def add(self, xs, inplace=False, name=None) -> str:
+        """Elementwise sum (a residual join)."""
+        return self.layer("add", ir.Add(inplace), xs, name)
+
+    def graph(self) -> Graph:
+        return Graph(self.name, tuple(self.layers), self.default_input, self.source, tuple(self.notes),
+                     dict(self.extras))
+
+
+def _check_positive(model, name, **fields) -> None:
+    for key, values in fields.items():
+        for v in values:
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise GraphError(f"{model}: layer {name or '(unnamed)'}: {key} must be a positive integer, got {v!r}")
+
+
+def _check_non_negative(model, name, **fields) -> None:
+    for key, values in fields.items():
+        for v in values:
+            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+                raise GraphError(f"{model}: layer {name or '(unnamed)'}: {key} must be 0 or more, got {v!r}")

@@ -1,0 +1,106 @@
+"""Property tests: random small valid specs, built by archcalc.Net and by torch, agree exactly.
+
+For every generated network (kernels, strides, paddings, dilations, groups, ceil mode, branches joined by
+concat, residual adds, activations, pooling, a linear head), the torch module built from it must give,
+layer by layer, the engine's output shape, parameters, MACs (FlopCounterMode flops / 2) and activation
+bytes (forward hooks), and the saved-for-backward estimate must equal what autograd saves. All on the meta
+device: no memory, no arithmetic.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="the property tests build torch modules (the [torch] extra)")
+hypothesis = pytest.importorskip("hypothesis", reason="hypothesis is a dev dependency")
+
+from hypothesis import HealthCheck, assume, given, settings, strategies as st  # noqa: E402
+
+import archcalc  # noqa: E402
+from archcalc import Net  # noqa: E402
+from archcalc.errors import ArchcalcError  # noqa: E402
+from archcalc.pytorch.build import build_module  # noqa: E402
+from archcalc.pytorch.counters import flop_counter_layer_flops  # noqa: E402
+from archcalc.pytorch.measured_memory import activation_bytes_by_layer, saved_tensor_bytes  # noqa: E402
+from archcalc.analyses.backward_memory import saved_for_backward  # noqa: E402
+
+ACTIVATIONS = ["relu", "relu6", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "hardswish", "hardsigmoid"]
+NO_INPLACE = {"gelu"}
+
+
+@st.composite
+def specs(draw):
+    channels = draw(st.integers(1, 4))
+    size = (draw(st.integers(6, 18)), draw(st.integers(6, 18)))
+    net = Net("random", input=(channels, *size))
+    x, c = net.input, channels
+    for _ in range(draw(st.integers(1, 5))):
+        op = draw(st.sampled_from(["conv", "conv", "maxpool", "avgpool", "bn", "act", "lrn", "residual",
+                                   "branches", "dropout"]))
+        if op == "conv":
+            groups = draw(st.sampled_from([g for g in (1, 2, 3) if c % g == 0]))
+            out = groups * draw(st.integers(1, 3))
+            kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+            x = net.conv(x, out, kernel, stride=(draw(st.integers(1, 2)), draw(st.integers(1, 2))),
+                         padding=(draw(st.integers(0, 2)), draw(st.integers(0, 2))),
+                         dilation=(draw(st.integers(1, 2)), draw(st.integers(1, 2))), groups=groups,
+                         bias=draw(st.booleans()))
+            c = out
+        elif op in ("maxpool", "avgpool"):
+            k = draw(st.integers(1, 3))
+            pad = draw(st.integers(0, k // 2))
+            if op == "maxpool":
+                x = net.maxpool(x, k, draw(st.integers(1, 2)), pad, dilation=draw(st.integers(1, 2)),
+                                ceil_mode=draw(st.booleans()))
+            else:
+                x = net.avgpool(x, k, draw(st.integers(1, 2)), pad, ceil_mode=draw(st.booleans()),
+                                count_include_pad=draw(st.booleans()))
+        elif op == "bn":
+            x = net.batchnorm(x, affine=draw(st.booleans()))
+        elif op == "act":
+            kind = draw(st.sampled_from(ACTIVATIONS))
+            x = net.act(kind, x, inplace=kind not in NO_INPLACE and x != net.input and draw(st.booleans()))
+        elif op == "lrn":
+            x = net.lrn(x, draw(st.integers(1, 5)))
+        elif op == "dropout":
+            x = net.dropout(x, draw(st.sampled_from([0.1, 0.5])))
+        elif op == "residual":  # conv keeping the shape, added to its input (in place into the conv output)
+            y = net.conv(x, c, 3, padding=1)
+            x = net.add([y, x], inplace=draw(st.booleans()))
+        else:  # two or three branches of different widths, same spatial size, concatenated
+            outs = [net.conv(x, draw(st.integers(1, 3)), k, padding=k // 2) for k in (1, 3, 5)[:draw(st.integers(2, 3))]]
+            x = net.concat(outs)
+            c = sum(archcalc.analyze(net.graph()).layer(o).out_shape.channels for o in outs)
+    if draw(st.booleans()):
+        x = net.adaptive_avgpool(x, draw(st.integers(1, 2)))
+        x = net.flatten(x)
+        net.linear(x, draw(st.integers(1, 5)), bias=draw(st.booleans()))
+    return net.graph()
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graph=specs(), batch=st.integers(1, 3))
+def test_random_specs_agree_with_torch(graph, batch):
+    try:
+        report = archcalc.analyze(graph, batch=batch)
+    except ArchcalcError:
+        assume(False)  # e.g. a kernel larger than its input: the engine refuses, as it should
+    shape = graph.default_input
+    module = build_module(graph, device="meta")
+    shapes = {}
+    handles = [m.register_forward_hook(lambda mod, a, o, n=n: shapes.__setitem__(n, list(o.shape[1:])))
+               for n, m in module.layer_modules.items()]
+    with torch.no_grad():
+        module(torch.zeros((batch, *shape), device="meta"))
+    for h in handles:
+        h.remove()
+    flops = flop_counter_layer_flops(module, shape, batch)
+    act = activation_bytes_by_layer(module, module.layer_modules, shape, batch)
+    for s in report.layers:
+        own = module.layer_modules[s.name]
+        assert shapes[s.name] == s.out_shape.as_list(), s.name
+        assert sum(p.numel() for p in own.parameters(recurse=False)) == s.params, s.name
+        assert flops.get(module.module_names[s.name], 0) == 2 * s.macs * batch, s.name
+        assert act[s.name] == s.activation_elems * batch * report.bytes_per_element, s.name
+    measured = saved_tensor_bytes(module, shape, batch)
+    assert saved_for_backward(graph, report).total_bytes == measured.activation_bytes
