@@ -9,7 +9,8 @@
 - Memory: bytes by dtype; MB = 10^6 bytes, MiB = 2^20 bytes, never a bare "M".
 - Activation memory: each layer's output tensor counted once; views and in-place ops add nothing; the
   input is counted apart.
-- Depth: layers with learnable weights (conv, linear) on the longest path from input to output.
+- Depth: layers with learnable weights (conv, linear) on the longest path from input to output; the kinds
+  that count are those registered `weighted` in core/rules/.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 from .errors import InputError
 
 FLOPS_PER_MAC = 2
-WEIGHTED_KINDS = frozenset({"conv", "linear"})  # kinds that count for depth and for headline MACs
 MB = 10**6
 MiB = 2**20
 

@@ -1,6 +1,6 @@
 """Speed of the analytic path: the whole `archcalc summary resnet152 --json` process, and the engine alone.
 
-Goals (issue 2): the whole process under 0.3 s; the engine under 10 ms for resnet152.
+Goals: the whole process under 0.3 s; the engine under 10 ms for resnet152.
 Run:  .venv/bin/python benchmarks/bench_engine.py [--repeats N]
 """
 

@@ -1,4 +1,4 @@
-"""The seed's four networks timed on a GPU, against the device's roofline, with a second timer as a check.
+"""The lecture's four networks timed on a GPU, against the device's roofline, with a second timer as a check.
 
 For every (model, dtype, batch): CUDA-event timing of `repeats` forward passes after a warm-up (median, IQR,
 min, max, images/s, achieved TFLOP/s from the analytic FLOPs, peak allocated memory), the roofline bound

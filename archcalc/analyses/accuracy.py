@@ -1,4 +1,4 @@
-"""Published facts that the engine cannot compute (accuracy), each with its source; and the lecture's words.
+"""Published facts that the engine cannot compute: the accuracy of trained weights, each with its source.
 
 Top-1 / top-5 accuracy are in percent on the ImageNet-1K validation set, as torchvision documents them for
 its IMAGENET1K_V1 weights (one 224x224 centre crop; the weights' `meta["_metrics"]["ImageNet-1K"]`, also the
@@ -74,31 +74,3 @@ ACCURACY = {m: _torchvision(m, w, a1, a5) for m, w, a1, a5 in _TORCHVISION_V1}
 def accuracy(model: str) -> Optional[Accuracy]:
     """The published accuracy of a zoo entry, or None when archcalc knows no sourced figure."""
     return ACCURACY.get(model)
-
-
-# --- the lecture's conclusion table (seed note, section 결론), quoted word for word --------------------------
-LECTURE_SOURCE = "CS231n lecture 9 note (the seed), section 결론 (conclusion)"
-# the note says "VGGNet" and "ResNet" without a depth; its own figures (138M parameters; 152 layers) are
-# those of VGG-16 and ResNet-152, so those are the entries compared
-LECTURE_MODELS = {"AlexNet": "alexnet", "VGGNet": "vgg16", "GoogLeNet": "googlenet", "ResNet": "resnet152"}
-LECTURE_CRITERIA = ("efficiency", "memory", "compute", "accuracy", "forward time")
-LECTURE_HEADINGS = {"efficiency": "효율", "memory": "메모리", "compute": "계산량", "accuracy": "성능",
-                    "forward time": "forward 시간"}
-LECTURE_WORDS = {  # None: the note leaves the cell empty
-    "AlexNet": ("낮다", "많다", "적다", "별로", None),
-    "VGGNet": ("낮다", "많다", "많다", "적당", "가장 길다"),
-    "GoogLeNet": ("높다", "적다", "적다", "적당", None),
-    "ResNet": ("적당", "중간", "중간", "최상", None),
-}
-# each word as an English gloss and a level on the criterion's own scale (0 = least of the quantity)
-WORD_LEVELS = {
-    "낮다": ("low", 0), "적다": ("little", 0), "별로": ("poor", 0),
-    "적당": ("moderate", 1), "중간": ("medium", 1),
-    "높다": ("high", 2), "많다": ("much", 2), "최상": ("best", 2), "가장 길다": ("longest", 2),
-}
-
-
-# One entry per architecture the lecture note covers, in its order (the README's main job compares them).
-SEED_ARCHITECTURES = ("lenet5", "alexnet-paper", "zfnet", "vgg16", "googlenet-paper", "resnet152", "nin",
-                      "preact-resnet-152-imagenet", "wide_resnet50_2", "resnext50_32x4d", "stochastic-depth-110",
-                      "fractalnet-c3-b5", "densenet121", "squeezenet1_0")

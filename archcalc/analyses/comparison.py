@@ -1,4 +1,4 @@
-"""Models side by side: one row of figures per model, published accuracy beside them, writers for documents.
+"""Models side by side: one row of figures per model, published accuracy beside them.
 
 Every figure is per image (batch 1) at the model's default input (or the one asked for), float32:
 - params: trainable weights + biases; macs: conv + linear multiply-accumulates; flops = 2 x macs;
@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Optional
 
 from ..conventions import MB
+from ..core.report import last_local_layer
+from ..core.shape import is_symbolic
 from ..errors import ArchcalcError, InputError
 from .accuracy import accuracy
-from ..core.shape import is_symbolic
 
 
 class BenchFileError(ArchcalcError):
@@ -32,30 +33,36 @@ class BenchFileError(ArchcalcError):
 
 @dataclass(frozen=True)
 class Column:
-    """A column of the comparison: key (machine formats, --columns, --sort), header for people, unit."""
+    """A column of the comparison: key (machine formats, --columns, --sort), header for people, unit; and how
+    people read it: the figure over `scale` (the header's unit: M, G, MB) with `decimals` decimals, more for
+    small values where `widen` (archcalc.output.numbers.fixed); decimals None: the value as it is."""
 
     key: str
     header: str
     unit: str
     higher_is_better: Optional[bool] = None  # for ranks; None: not a merit
+    scale: float = 1
+    decimals: Optional[int] = None
+    widen: bool = True
+    text: bool = False  # a label, not a figure: left-aligned
 
 
 COLUMNS = {c.key: c for c in (
-    Column("model", "model", ""),
-    Column("input", "input", "CxHxW"),
-    Column("params", "params (M)", "parameters"),
-    Column("macs", "GMACs", "multiply-accumulates", False),
-    Column("flops", "GFLOPs", "floating-point operations (2 x MACs)", False),
-    Column("activation_bytes", "act. MB/img", "bytes", False),
-    Column("param_bytes", "param MB", "bytes", False),
+    Column("model", "model", "", text=True),
+    Column("input", "input", "CxHxW", text=True),
+    Column("params", "params (M)", "parameters", None, 1e6, 2),
+    Column("macs", "GMACs", "multiply-accumulates", False, 1e9, 2),
+    Column("flops", "GFLOPs", "floating-point operations (2 x MACs)", False, 1e9, 2),
+    Column("activation_bytes", "act. MB/img", "bytes", False, MB, 1),
+    Column("param_bytes", "param MB", "bytes", False, MB, 1),
     Column("depth", "depth", "weighted layers"),
     Column("rf", "RF px", "input pixels"),
-    Column("forward_ms", "fwd ms", "milliseconds", False),
-    Column("images_per_s", "img/s", "images per second", True),
-    Column("top1", "top-1 %", "percent", True),
-    Column("top1_per_gmac", "top-1 %/GMAC", "percent per GMAC", True),
-    Column("params_per_top1", "M params/top-1 pt", "parameters per percent", False),
-    Column("top1_source", "top-1 source", ""),
+    Column("forward_ms", "fwd ms", "milliseconds", False, 1, 2),
+    Column("images_per_s", "img/s", "images per second", True, 1, 1, widen=False),
+    Column("top1", "top-1 %", "percent", True, 1, 3, widen=False),
+    Column("top1_per_gmac", "top-1 %/GMAC", "percent per GMAC", True, 1, 2),
+    Column("params_per_top1", "M params/top-1 pt", "parameters per percent", False, 1e6, 2),
+    Column("top1_source", "top-1 source", "", text=True),
 )}
 DEFAULT_COLUMNS = tuple(COLUMNS)
 
@@ -117,11 +124,9 @@ def load_bench(path) -> Bench:
 
 
 def deepest_local_rf(report) -> Optional[int]:
-    """Largest per-axis size of the last receptive field that is not yet global (input pixels)."""
-    for layer in reversed(report.layers):
-        if layer.rf is not None and not layer.rf.is_global:
-            return max(int(s) for s in layer.rf.size)
-    return None
+    """Largest per-axis size of the last feature map's receptive field (input pixels); None when there is none."""
+    last = last_local_layer(report.layers)
+    return max(int(s) for s in last.rf.size) if last is not None else None
 
 
 def model_row(model: str, input=None, bench: Optional[Bench] = None, bench_batch: int = 1,
@@ -173,30 +178,6 @@ def select(rows: list, columns=None, sort: Optional[str] = None, descending: boo
     return columns, [{k: r[k] for k in columns} for r in rows]
 
 
-def fixed(value: float, decimals: int = 2) -> str:
-    """A number with `decimals` decimals, more for small values so that two significant digits show."""
-    if value and abs(value) < 10 ** (1 - decimals):
-        decimals = min(6, 1 - math.floor(math.log10(abs(value))))
-    return f"{value:,.{decimals}f}"
-
-
-def cell(key: str, value) -> str:
-    """A figure as people read it, in the column's display unit; '' when it does not exist."""
-    if value is None:
-        return ""
-    scale = {"params": 1e6, "macs": 1e9, "flops": 1e9, "params_per_top1": 1e6,
-             "activation_bytes": MB, "param_bytes": MB}
-    if key in scale:
-        return fixed(value / scale[key], 1 if key.endswith("bytes") else 2)
-    if key in ("forward_ms", "top1_per_gmac"):
-        return fixed(value, 2)
-    if key == "images_per_s":
-        return f"{value:,.1f}"
-    if key == "top1":
-        return f"{value:.3f}"
-    return str(value)
-
-
 CONVENTIONS_NOTE = ("Per image (batch 1), float32. MACs: conv + linear multiply-accumulates; FLOPs = 2 x MACs; "
                     "MB = 10^6 bytes; act. MB: every layer output once, input apart; depth: conv + linear "
                     "layers on the longest path; RF: receptive field of the last feature map before global "
@@ -235,128 +216,3 @@ def to_records(columns: list, rows: list) -> dict:
             "columns": {k: {"header": COLUMNS[k].header, "unit": COLUMNS[k].unit} for k in columns},
             "models": [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
                        for r in rows]}
-
-
-def frame(columns: list, rows: list, human: bool):
-    """A pandas DataFrame: raw figures under their keys, or display cells under their headers."""
-    import pandas as pd
-
-    if not human:
-        return pd.DataFrame([[r[k] for k in columns] for r in rows], columns=columns, dtype=object)
-    return pd.DataFrame([[cell(k, r[k]) for k in columns] for r in rows],
-                        columns=[COLUMNS[k].header for k in columns])
-
-
-def to_latex(columns: list, rows: list) -> str:
-    """A LaTeX tabular (booktabs rules) through pandas, which needs jinja2."""
-    try:
-        import jinja2  # noqa: F401  (pandas' LaTeX writer needs it; say so plainly)
-    except ImportError:
-        raise InputError("--format latex needs jinja2: pip install jinja2") from None
-    return frame(columns, rows, human=True).to_latex(index=False, escape=True)
-
-
-def to_html(columns: list, rows: list) -> str:
-    return frame(columns, rows, human=True).to_html(index=False, na_rep="", border=0)
-
-
-def to_csv(columns: list, rows: list) -> str:
-    """Raw figures in base units (parameters, MACs, bytes, ms, percent), empty cells where missing."""
-    return frame(columns, rows, human=False).to_csv(index=False, lineterminator="\n")
-
-
-# --- the lecture's conclusion table, with the figures behind its words -----------------------------------
-# criterion -> (what the figure is, unit, the row's value, higher is better)
-LECTURE_METRICS = {
-    "efficiency": ("top-1 points per million parameters", "%/M params",
-                   lambda r: r["top1"] / (r["params"] / 1e6) if r["top1"] is not None else None, True),
-    "memory": ("parameters + activations of one image, float32", "MB",
-               lambda r: (r["param_bytes"] + r["activation_bytes"]) / MB, False),
-    "parameter memory": ("parameters alone, float32", "MB", lambda r: r["param_bytes"] / MB, False),
-    "compute": ("conv + linear multiply-accumulates per image", "GMACs", lambda r: r["macs"] / 1e9, False),
-    "accuracy": ("ImageNet-1K top-1, torchvision V1 weights", "%", lambda r: r["top1"], True),
-    "forward time": ("median forward time per batch, from the bench JSON", "ms", lambda r: r["forward_ms"], False),
-}
-
-
-@dataclass(frozen=True)
-class LectureCell:
-    """One network on one criterion: the lecture's word, the figure behind it and its rank (1 = best)."""
-
-    network: str
-    model: str
-    criterion: str
-    word: Optional[str]
-    gloss: Optional[str]
-    value: Optional[float]
-    unit: str
-    rank: Optional[int]
-
-    def text(self) -> str:
-        """'word (gloss) · figure unit · #rank', leaving out what does not exist."""
-        parts = [f"{self.word} ({self.gloss})"] if self.word else []
-        if self.value is not None:
-            parts += [f"{fixed(self.value)} {self.unit}", f"#{self.rank}"]
-        return " · ".join(parts)
-
-
-def ranks(values: dict, higher_is_better: bool) -> dict:
-    """Rank 1 = best; equal values share a rank; a missing value gets no rank."""
-    known = sorted({v for v in values.values() if v is not None}, reverse=higher_is_better)
-    return {k: (1 + sum(1 for u in known if (u > v if higher_is_better else u < v)) if v is not None else None)
-            for k, v in values.items()}
-
-
-def lecture_rows(bench: Optional[Bench] = None, bench_batch: int = 1, bench_dtype: str = "float32") -> dict:
-    """The comparison row of each network the lecture rates, keyed by the lecture's name for it."""
-    from .accuracy import LECTURE_MODELS
-
-    return {net: model_row(m, bench=bench, bench_batch=bench_batch, bench_dtype=bench_dtype)
-            for net, m in LECTURE_MODELS.items()}
-
-
-def lecture_cells(rows: dict) -> list:
-    """Every (network, criterion) of the lecture's conclusion, in the note's order, from lecture_rows()."""
-    from .accuracy import LECTURE_CRITERIA, LECTURE_MODELS, LECTURE_WORDS, WORD_LEVELS
-
-    cells = []
-    for i, criterion in enumerate(LECTURE_CRITERIA):
-        _, unit, figure, higher = LECTURE_METRICS[criterion]
-        values = {net: figure(row) for net, row in rows.items()}
-        ranked = ranks(values, higher)
-        for net, model in LECTURE_MODELS.items():
-            word = LECTURE_WORDS[net][i]
-            gloss = WORD_LEVELS[word][0] if word else None
-            cells.append(LectureCell(net, model, criterion, word, gloss, values[net], unit, ranked[net]))
-    return cells
-
-
-def lecture_checks(rows: dict) -> list:
-    """Per criterion, whether the figures order the networks as the lecture's words do, and where not.
-
-    Words are levels on the criterion's own scale (low/little/poor < moderate/medium < high/much/best):
-    for any two networks whose words differ, the higher word must go with the larger figure. The note
-    rates only VGG's forward time ("the longest"): it must be the slowest of those measured. Memory is
-    also checked on parameters alone, the figure the lecture quotes (138M against 60M).
-    """
-    from .accuracy import LECTURE_CRITERIA, LECTURE_WORDS, WORD_LEVELS
-
-    lines = []
-    for criterion in (*LECTURE_CRITERIA[:2], "parameter memory", *LECTURE_CRITERIA[2:]):
-        what, unit, figure, _ = LECTURE_METRICS[criterion]
-        column = LECTURE_CRITERIA.index("memory" if criterion == "parameter memory" else criterion)
-        values = {net: figure(row) for net, row in rows.items()}
-        words = {net: LECTURE_WORDS[net][column] for net in rows}
-        if criterion == "forward time":
-            if all(v is None for v in values.values()):
-                lines.append("forward time: not measured (give --bench FILE from 'archcalc bench --json'); "
-                             "the lecture calls VGG's the longest.")
-                continue
-            levels = {net: WORD_LEVELS[w][1] if w else 0 for net, w in words.items() if values[net] is not None}
-        else:
-            levels = {net: WORD_LEVELS[w][1] for net, w in words.items() if w and values[net] is not None}
-        broken = [f"{a} ({words[a] or 'unrated'}) {fixed(values[a])} >= {b} ({words[b]}) {fixed(values[b])}"
-                  for a in levels for b in levels if levels[a] < levels[b] and values[a] >= values[b]]
-        verdict = "the figures agree with the words" if not broken else "the words do not hold: " + "; ".join(broken)
-        lines.append(f"{criterion} ({what}, {unit}): {verdict}.")
-    return lines

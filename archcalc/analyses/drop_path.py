@@ -27,10 +27,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import product as outcomes
 
-from ..conventions import WEIGHTED_KINDS
 from ..core.engine import propagate
 from ..errors import ArchcalcError
 from ..core.ir import INPUT, Graph
+from ..core.rules import is_weighted
 
 
 class NoDropPathError(ArchcalcError):
@@ -85,7 +85,7 @@ def expected_under(graph: Graph, macs: dict, keep: dict, at_least_one: bool) -> 
     states = {((graph.output, 0),): 1.0}
     expected_macs = 0.0
     for layer in reversed(graph.layers):
-        weight = 1 if layer.kind in WEIGHTED_KINDS else 0
+        weight = 1 if is_weighted(layer.kind) else 0
         branches = None
         new_states: dict = {}
         for state, q in states.items():

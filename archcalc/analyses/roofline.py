@@ -5,8 +5,9 @@ The model, per layer, at the report's batch and dtype:
   ops, bias adds, normalisation, activations, pooling, are left out, so the bound stays a lower bound);
 - memory time  = bytes moved / memory bandwidth, bytes moved = every input tensor read once + the output
   written once + the layer's parameters and buffers read once. Views and inference-time identities
-  (flatten, dropout) move nothing. No reuse between layers is assumed: each layer reads its inputs from
-  device memory, as one kernel after another does when nothing is fused and tensors outgrow the cache;
+  (flatten, dropout: the kinds whose `moves_bytes` flag is False in core/rules/) move nothing. No reuse
+  between layers is assumed: each layer reads its inputs from device memory, as one kernel after another
+  does when nothing is fused and tensors outgrow the cache;
 - the layer's bound = max(compute time, memory time); the limiter is whichever is larger.
 The model's bound is the sum of its layers' bounds (layers run one after another). A measured time divided
 by its bound (the ratio, >= 1 for a valid bound) says how far the run is from what the hardware allows;
@@ -20,9 +21,9 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 from ..core.report import LayerStats, Report
+from ..core.rules import kind_flags
 from ..core.shape import is_symbolic
 
-NO_TRAFFIC_KINDS = frozenset({"flatten", "dropout"})  # a view, and the identity at inference
 TERA = 10**12
 GIGA = 10**9
 
@@ -85,7 +86,7 @@ def _number(value, what: str) -> int:
 
 def bytes_moved(report: Report, layer: LayerStats) -> int:
     """Bytes one layer moves for the whole batch: inputs read + output written + parameters and buffers read."""
-    if layer.kind in NO_TRAFFIC_KINDS:
+    if not kind_flags(layer.kind).moves_bytes:  # a view, or the identity at inference
         return 0
     elems = sum(_number(s.elements, f"layer '{layer.name}' input") for s in layer.in_shapes)  # each input once
     elems += _number(layer.out_shape.elements, f"layer '{layer.name}' output")  # the output, written once

@@ -1,4 +1,4 @@
-"""The command line. Commands live in one module each and stay thin: parse, call the library, render.
+"""The command line. Commands live in one module each and stay thin: parse, call the library, emit.
 
 Each module of this package registers its command on the typer app of `base`; `run` imports only the module
 of the command it is asked for (all of them for help), so that start-up stays short. Errors: every
@@ -15,7 +15,7 @@ import sys
 import typer
 
 from ..errors import ArchcalcError
-from .base import fail, reporting_errors  # noqa: F401  (re-exported)
+from .base import error_line, fail, reporting_errors  # noqa: F401  (re-exported)
 
 NOT_COMMANDS = {"base", "options"}
 
@@ -65,14 +65,14 @@ def run(argv=None) -> int:
         if type(err).__name__ == "NoArgsIsHelpError":  # typer has printed the help already
             return 0
         where = f" ({err.ctx.command_path})" if err.ctx is not None else ""
-        typer.echo(f"archcalc: error{where}: {err.format_message()}", err=True)
+        typer.echo(error_line(err.format_message(), where), err=True)
         return 2
     except typer.Abort:
         return 130
     except BrokenPipeError:  # output piped into `head`: not an error of ours
         return 0
     except ArchcalcError as err:
-        typer.echo(f"archcalc: error: {err}", err=True)
+        typer.echo(error_line(str(err)), err=True)
         return 2
     return result if isinstance(result, int) else 0
 

@@ -27,9 +27,22 @@ def archcalc() -> None:
     return None
 
 
+def one_line(text: str) -> str:
+    """`text` as one printable line: a newline, a control character, a lone surrogate (anything that would
+    break the line, or the terminal's encoding) is written as its escape, so an echoed input stays visible."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+                   for c in text)
+
+
+def error_line(message: str, where: str = "") -> str:
+    return f"archcalc: error{where}: {one_line(message)}"
+
+
 def fail(message: str) -> None:
     """Print one line on stderr and exit with code 2."""
-    typer.echo(f"archcalc: error: {message}", err=True)
+    typer.echo(error_line(message), err=True)
     raise typer.Exit(2)
 
 
@@ -40,3 +53,16 @@ def reporting_errors():
         yield
     except ArchcalcError as err:
         fail(str(err))
+
+
+def numeric_input(text, command: str) -> None:
+    """InputError unless `text` (an --input value, or None) is a numeric size: `command` draws or runs numbers."""
+    if text is None:
+        return
+    from ..core.shape import is_symbolic, parse_input
+    from ..errors import InputError
+
+    shape = parse_input(text)
+    if any(is_symbolic(d) for d in shape.as_list()):
+        raise InputError(f"--input {text}: {command} needs numeric sizes such as 3x224x224; symbols (3xHxW) "
+                         "are for summary and rf")

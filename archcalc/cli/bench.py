@@ -1,20 +1,22 @@
 """archcalc bench MODEL...: forward time with random weights, against the analytic FLOPs and the roofline.
 
 Thin: parse and check every option (before torch is imported, so that bad input fails fast and
-`archcalc bench --help` costs nothing), call archcalc.pytorch.bench, render.
+`archcalc bench --help` costs nothing), call archcalc.pytorch.bench, emit.
 """
 
 from __future__ import annotations
 
-import json as jsonlib
+import os
+
 from pathlib import Path
-from typing import List, Optional
+from typing import Annotated, List, Optional
 
 import typer
-from typing import Annotated
 
+from ..conventions import MB
+from ..output.numbers import optional
 from .base import app, fail, reporting_errors
-from .options import Format, FormatOpt, InputOpt, JsonOpt
+from .options import Format, FormatOpt, InputOpt, JsonOpt, TableFormat
 
 HEADER = ("model", "batch", "dtype", "median ms", "IQR ms", "min ms", "max ms", "images/s", "TFLOP/s",
           "peak MB", "roofline ms", "ratio")
@@ -32,20 +34,17 @@ def parse_batches(text: str) -> list:
     return batches
 
 
-def _num(value, fmt: str) -> str:
-    return "-" if value is None else format(value, fmt)
-
-
 def result_rows(doc: dict) -> list:
     """One row of strings per result; memory in MB (10^6 bytes)."""
     rows = []
     for r in doc["results"]:
-        memory = None if r["peak_memory_bytes"] is None else r["peak_memory_bytes"] / 1e6
+        memory = None if r["peak_memory_bytes"] is None else r["peak_memory_bytes"] / MB
         rows.append([r["model"], str(r["batch"]), r["dtype"] + (" CL" if r["channels_last"] else "") +
                      (" compiled" if r["compile"] else ""),
-                     _num(r["median_ms"], ".3f"), _num(r["iqr_ms"], ".3f"), _num(r["min_ms"], ".3f"),
-                     _num(r["max_ms"], ".3f"), _num(r["images_per_s"], ",.1f"), _num(r["achieved_tflops"], ".4g"),
-                     _num(memory, ",.1f"), _num(r["roofline_ms"], ".4g"), _num(r["roofline_ratio"], ".2f")])
+                     optional(r["median_ms"], ".3f"), optional(r["iqr_ms"], ".3f"), optional(r["min_ms"], ".3f"),
+                     optional(r["max_ms"], ".3f"), optional(r["images_per_s"], ",.1f"),
+                     optional(r["achieved_tflops"], ".4g"), optional(memory, ",.1f"), optional(r["roofline_ms"], ".4g"),
+                     optional(r["roofline_ratio"], ".2f")])
     return rows
 
 
@@ -53,10 +52,10 @@ def layer_rows(result: dict) -> list:
     rows = []
     for layer in result["per_layer"]:
         flops = None if layer["flops"] is None else layer["flops"] / 1e6
-        moved = None if layer["bytes_moved"] is None else layer["bytes_moved"] / 1e6
-        rows.append([layer["name"], layer["kind"], _num(flops, ",.2f"), _num(moved, ",.3f"), layer["limiter"] or "-",
-                     _num(layer["roofline_ms"], ".4f"), _num(layer["measured_ms"], ".4f"),
-                     _num(layer["roofline_ratio"], ".2f")])
+        moved = None if layer["bytes_moved"] is None else layer["bytes_moved"] / MB
+        rows.append([layer["name"], layer["kind"], optional(flops, ",.2f"), optional(moved, ",.3f"),
+                     layer["limiter"] or "-", optional(layer["roofline_ms"], ".4f"),
+                     optional(layer["measured_ms"], ".4f"), optional(layer["roofline_ratio"], ".2f")])
     return rows
 
 
@@ -77,31 +76,18 @@ def footer(doc: dict, said=()) -> list:
     return lines
 
 
-def render(doc: dict, format: Format, said=()) -> None:
-    from ..output.tables import console as make_console, rich_table, to_csv, to_markdown
+def bench_table(doc: dict, said=()):
+    """The results, then each model's per-layer timings where measured, then the footer."""
+    from ..output.tables import Table
 
-    rows = result_rows(doc)
-    if format == Format.csv:
-        typer.echo(to_csv(HEADER, rows), nl=False)
-        return
-    if format == Format.markdown:
-        typer.echo(f"**{title(doc)}**\n")
-        typer.echo(to_markdown(HEADER, rows))
-        for r in doc["results"]:
-            if "per_layer" in r:
-                typer.echo(f"**{r['model']}, batch {r['batch']}, per layer**\n")
-                typer.echo(to_markdown(LAYER_HEADER, layer_rows(r)))
-        typer.echo("\n".join(f"- {line}" for line in footer(doc, said)))
-        return
-    console = make_console()
-    console.print(rich_table(title(doc), HEADER, rows, right=HEADER[1:2] + HEADER[3:]))
-    for r in doc["results"]:
-        if "per_layer" in r:
-            console.print(rich_table(f"{r['model']}, batch {r['batch']}, per layer (hooked run: "
-                                     f"{r['per_layer_total_ms']:.3f} ms)", LAYER_HEADER, layer_rows(r),
-                                     right=LAYER_HEADER[2:4] + LAYER_HEADER[5:]))
-    for line in footer(doc, said):
-        console.print(line, highlight=False)
+    per_layer = [Table(f"{r['model']}, batch {r['batch']}, per layer (hooked run: {r['per_layer_total_ms']:.3f} ms)",
+                       LAYER_HEADER, layer_rows(r), right=LAYER_HEADER[2:4] + LAYER_HEADER[5:],
+                       heading=f"{r['model']}, batch {r['batch']}, per layer")
+                 for r in doc["results"] if "per_layer" in r]
+    lines = footer(doc, said)
+    return Table(title(doc), HEADER, result_rows(doc), right=HEADER[1:2] + HEADER[3:], notes=lines,
+                 paragraphs=["\n".join(f"- {line}" for line in lines)], document=doc, then=per_layer,
+                 heading=title(doc))
 
 
 @app.command(short_help="Forward time on the CPU or CUDA, against the roofline bound.")
@@ -119,7 +105,7 @@ def bench(
     repeats: Annotated[int, typer.Option("--repeats", help="Timed forward passes per model and batch.")] = 10,
     warmup: Annotated[int, typer.Option("--warmup", help="Untimed forward passes before timing.")] = 3,
     json: JsonOpt = False,
-    format: FormatOpt = Format.table,
+    format: FormatOpt = TableFormat.table,
     plot: Annotated[Optional[Path], typer.Option(
         "--plot", help="Write a plot of time and images/s against batch (.png or .svg).")] = None,
     per_layer: Annotated[bool, typer.Option("--per-layer", help="Also time each layer (hooks around modules) "
@@ -133,10 +119,29 @@ def bench(
 ) -> None:
     """Time forward passes (random weights, warm-up, synchronised repeats): median and spread, images/s,
     achieved TFLOP/s from the analytic FLOPs, peak memory, and the ratio to the device's roofline bound."""
-    from ..sources import analyze
-    from ..pytorch.bench import DEVICES, DTYPES, check_buildable
-
     batches = parse_batches(batch)
+    check_options(device, dtype, repeats, warmup, peak_tflops, bandwidth_gbs, per_layer and compile, plot)
+    said: list = []  # notes already printed on stderr
+    with reporting_errors():
+        check_models(models, input, batches[0], dtype)  # every model checked before any is timed
+        from ..output.plots import bench_times, save_figure
+        from ..output.tables import emit
+        from ..pytorch.bench import run_bench
+
+        doc = run_bench(models, device=device, batches=batches, dtype=dtype, channels_last=channels_last,
+                        compile=compile, repeats=repeats, warmup=warmup, input=input, calibrated=calibrate,
+                        peak_tflops=peak_tflops, bandwidth_gbs=bandwidth_gbs, per_layer=per_layer,
+                        on_note=lambda note: (said.append(note), typer.echo(f"archcalc: {note}", err=True)))
+    emit(Format.json if json else format, bench_table(doc, said))  # the results first: a plot that fails loses nothing
+    if plot is not None:
+        with reporting_errors():
+            save_figure(bench_times(doc["results"], title(doc)), plot)
+
+
+def check_options(device, dtype, repeats, warmup, peak_tflops, bandwidth_gbs, hooks_and_compile, plot) -> None:
+    """Every option checked before torch is imported: bad input fails fast, with one line."""
+    from ..pytorch.bench import DEVICES, DTYPES
+
     if device is not None and device not in DEVICES:
         fail(f"--device {device}: must be one of {', '.join(DEVICES)}")
     if dtype not in DTYPES:
@@ -148,7 +153,7 @@ def bench(
     for name, value in (("--peak-tflops", peak_tflops), ("--bandwidth-gbs", bandwidth_gbs)):
         if value is not None and not value > 0:
             fail(f"{name} {value}: must be positive")
-    if per_layer and compile:
+    if hooks_and_compile:
         fail("--per-layer and --compile: hooks do not see inside a compiled graph; pick one")
     if plot is not None:
         from ..output.plots import SUFFIXES as PLOT_SUFFIXES
@@ -157,24 +162,17 @@ def bench(
             fail(f"--plot {plot}: the file name must end in {', '.join(PLOT_SUFFIXES)}")
         if not plot.parent.is_dir():
             fail(f"--plot {plot}: folder {plot.parent} does not exist")
-    with reporting_errors():
-        for name in models:  # every model checked before any is timed
-            check_buildable(name)
-            report = analyze(name, input=input, batch=batches[0], dtype=dtype)
-            if any(not isinstance(d, int) for d in report.input.as_list()):
-                fail(f"--input {input}: bench needs a numeric input size, e.g. 3x224x224")
-        from ..pytorch.bench import run_bench
-        from ..output.plots import bench_times, save_figure
+        if plot.is_dir() or not os.access(plot.parent, os.W_OK):  # known before minutes of timing, not after
+            fail(f"--plot {plot}: {'it is a folder' if plot.is_dir() else f'folder {plot.parent} is not writable'}")
 
-        said: list = []  # notes already printed on stderr
 
-        doc = run_bench(models, device=device, batches=batches, dtype=dtype, channels_last=channels_last,
-                        compile=compile, repeats=repeats, warmup=warmup, input=input, calibrated=calibrate,
-                        peak_tflops=peak_tflops, bandwidth_gbs=bandwidth_gbs, per_layer=per_layer,
-                        on_note=lambda note: (said.append(note), typer.echo(f"archcalc: {note}", err=True)))
-    if plot is not None:
-        save_figure(bench_times(doc["results"], title(doc)), plot)
-    if json or format == Format.json:
-        typer.echo(jsonlib.dumps(doc, indent=1))
-        return
-    render(doc, format, said)
+def check_models(models, input, batch: int, dtype: str) -> None:
+    """Each model can be built in torch and analysed at a numeric input (no torch imported yet)."""
+    from ..pytorch.bench import check_buildable
+    from ..sources import analyze
+
+    for name in models:
+        check_buildable(name)
+        report = analyze(name, input=input, batch=batch, dtype=dtype)
+        if any(not isinstance(d, int) for d in report.input.as_list()):
+            fail(f"--input {input}: bench needs a numeric input size, e.g. 3x224x224")

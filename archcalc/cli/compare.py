@@ -5,28 +5,16 @@ Without --bench nothing here imports torch: the figures are analytic, the accura
 
 from __future__ import annotations
 
-import json as jsonlib
-from enum import Enum
-from typing import List, Optional
+from typing import Annotated, List, Optional
 
 import typer
-from typing import Annotated
 
 from .base import app, fail, reporting_errors
-from .options import InputOpt, JsonOpt
+from .options import Format, InputOpt, JsonOpt, offer
 
-
-class CompareFormat(str, Enum):
-    table = "table"
-    markdown = "markdown"
-    csv = "csv"
-    json = "json"
-    html = "html"
-    latex = "latex"
-
-
-LECTURE_RANK_NOTE = ("rank 1 = best on that criterion: most efficient, least memory, least compute, most "
-                     "accurate, fastest.")
+# compare's html has always been the table alone, as pandas writes it; Format.html would make it a page
+CompareFormat = offer("CompareFormat", Format.table, Format.markdown, Format.csv, Format.json,
+                      ("html", Format.html_table), Format.latex)
 
 
 @app.command(short_help="Models side by side: parameters, MACs, memory, depth, top-1.")
@@ -58,85 +46,52 @@ def compare(
 ) -> None:
     """Compare models side by side: parameters, MACs, memory, depth, receptive field, published top-1."""
     from ..analyses import comparison as cmp
+    from ..output.tables import choices_text, emit
 
-    fmt = CompareFormat.json if json else CompareFormat.markdown if table else format
+    fmt = Format.json if json else Format.markdown if table else format
     with reporting_errors():
         measured = cmp.load_bench(bench) if bench else None
         if lecture:
+            from ..lecture import conclusion
+
             if models:
                 fail("--lecture compares the lecture's four networks; give no model names with it")
-            _lecture(fmt, measured, bench_batch, bench_dtype)
+            if Format[fmt.name] not in conclusion.FORMATS:
+                fail(f"--lecture prints {choices_text(conclusion.FORMATS)}, not {fmt.value}")
+            emit(fmt, conclusion.conclusion_table(measured, bench_batch, bench_dtype))
             return
         if seed:
-            from ..analyses.accuracy import SEED_ARCHITECTURES
+            from ..lecture.words import LECTURE_ARCHITECTURES
 
-            models = [*SEED_ARCHITECTURES, *(models or [])]
+            models = [*LECTURE_ARCHITECTURES, *(models or [])]
         if not models:
             fail("give at least one model (archcalc list shows the zoo), --seed or --lecture")
         rows = [cmp.model_row(m, input, measured, bench_batch, bench_dtype) for m in models]
         keys = [k.strip() for k in columns.split(",") if k.strip()] if columns else None
         keys, shown = cmp.select(rows, keys, sort, descending)
         notes = cmp.notes(rows, measured, bench_batch, bench_dtype)
-    _print_comparison(fmt, keys, shown, notes)
+        emit(fmt, _comparison_table(keys, shown, notes))
 
 
-def _print_comparison(fmt: CompareFormat, keys: list, rows: list, notes: list) -> None:
-    from ..analyses import comparison as cmp
-    from ..output.tables import console, rich_table, to_markdown
+def cell(column, value) -> str:
+    """A figure as people read it, in its column's display unit; '' when it does not exist."""
+    from ..output.numbers import fixed
 
-    if fmt == CompareFormat.json:
-        typer.echo(jsonlib.dumps({**cmp.to_records(keys, rows), "notes": notes}, indent=1, ensure_ascii=False))
-    elif fmt == CompareFormat.csv:
-        typer.echo(cmp.to_csv(keys, rows), nl=False)
-    elif fmt == CompareFormat.html:
-        typer.echo(cmp.to_html(keys, rows))
-    elif fmt == CompareFormat.latex:
-        with reporting_errors():
-            typer.echo(cmp.to_latex(keys, rows), nl=False)
-    else:
-        header = [cmp.COLUMNS[k].header for k in keys]
-        cells = [[cmp.cell(k, r[k]) for k in keys] for r in rows]
-        if fmt == CompareFormat.markdown:
-            typer.echo(to_markdown(header, cells) + "\n" + "".join(f"- {n}\n" for n in notes), nl=False)
-            return
-        right = [cmp.COLUMNS[k].header for k in keys if k not in ("model", "input", "top1_source")]
-        out = console()
-        out.print(rich_table("archcalc compare", header, cells, right=right))
-        for n in notes:
-            out.print(f"[dim]{n}[/]", highlight=False)
+    if value is None:
+        return ""
+    if column.decimals is None:
+        return str(value)
+    return fixed(value / column.scale, column.decimals, widen=column.widen)
 
 
-def _lecture(fmt: CompareFormat, measured, bench_batch: int, bench_dtype: str) -> None:
-    from ..analyses import comparison as cmp
-    from ..analyses.accuracy import LECTURE_CRITERIA, LECTURE_HEADINGS, LECTURE_MODELS, LECTURE_SOURCE
-    from ..output.tables import console, rich_table, to_csv, to_markdown
+def _comparison_table(keys: list, rows: list, notes: list):
+    from ..analyses.comparison import COLUMNS, to_records
+    from ..output.tables import Table
 
-    rows = cmp.lecture_rows(measured, bench_batch, bench_dtype)
-    cells = cmp.lecture_cells(rows)
-    notes = [f"The lecture's words are from the {LECTURE_SOURCE}. It names no depth; its own figures "
-             "(138M parameters for VGG, 152 layers for ResNet) are those of vgg16 and resnet152.",
-             LECTURE_RANK_NOTE, *cmp.lecture_checks(rows), cmp.CONVENTIONS_NOTE,
-             *cmp.accuracy_notes(list(rows.values()))]
-    if measured:
-        notes.append(cmp.bench_note(measured, bench_batch, bench_dtype))
-    if fmt in (CompareFormat.json, CompareFormat.csv):
-        records = [{"network": c.network, "model": c.model, "criterion": c.criterion, "word": c.word,
-                    "gloss": c.gloss, "value": c.value, "unit": c.unit, "rank": c.rank} for c in cells]
-        if fmt == CompareFormat.json:
-            typer.echo(jsonlib.dumps({"schema": 1, "kind": "lecture", "cells": records, "notes": notes},
-                                     indent=1, ensure_ascii=False))
-        else:
-            header = list(records[0])
-            typer.echo(to_csv(header, [["" if r[k] is None else r[k] for k in header] for r in records]), nl=False)
-        return
-    if fmt in (CompareFormat.html, CompareFormat.latex):
-        fail(f"--lecture prints table, markdown, csv or json, not {fmt.value}")
-    header = ["network", "model", *(f"{LECTURE_HEADINGS[c]} {c}" for c in LECTURE_CRITERIA)]
-    table = [[net, model, *(c.text() for c in cells if c.network == net)] for net, model in LECTURE_MODELS.items()]
-    if fmt == CompareFormat.markdown:
-        typer.echo(to_markdown(header, table) + "\n" + "".join(f"- {n}\n" for n in notes), nl=False)
-        return
-    out = console()
-    out.print(rich_table("The lecture's conclusion, with figures (word · figure · rank)", header, table))
-    for n in notes:
-        out.print(f"[dim]{n}[/]", highlight=False)
+    records = to_records(keys, rows)
+    return Table("archcalc compare", [COLUMNS[k].header for k in keys],
+                 [[cell(COLUMNS[k], r[k]) for k in keys] for r in rows],
+                 right=[COLUMNS[k].header for k in keys if not COLUMNS[k].text],
+                 notes=[f"[dim]{n}[/]" for n in notes], paragraphs=["\n".join(f"- {n}" for n in notes)],
+                 document={**records, "notes": notes},
+                 figures=(keys, [[m[k] for k in keys] for m in records["models"]]))

@@ -19,7 +19,7 @@ def embed(
     """Rewrite every region between '<!-- archcalc ARGS -->' and '<!-- /archcalc -->' with the output of
     'archcalc ARGS' (reST: '.. archcalc ARGS' and '.. /archcalc'). Markdown output (--table,
     --format markdown) goes in raw; any other output as a ```text block. Files are written atomically."""
-    from ..docgen.embed import embed as refresh
+    from ..docgen import embed_documents as refresh
 
     with reporting_errors():
         stale = refresh(files, check=check)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
-from typing import Annotated
+
+from ..output.tables import Format, choices_text, offer  # noqa: F401  (Format re-exported for the commands)
+
+# the formats of every command that prints a table; a command offering more declares its own with offer()
+TABLE_FORMATS = (Format.table, Format.markdown, Format.csv, Format.json)
+TableFormat = offer("TableFormat", *TABLE_FORMATS)
 
 
-class Format(str, Enum):
-    table = "table"
-    markdown = "markdown"
-    csv = "csv"
-    json = "json"
+def format_help(formats) -> str:
+    """'table (rich, for people), markdown, csv or json.': the help of a --format offering `formats`."""
+    return choices_text(formats, {Format.table: "table (rich, for people)"}) + "."
+
+
+def format_option(formats) -> typer.Option:
+    return typer.Option("--format", "-f", help=format_help(formats))
 
 
 InputOpt = Annotated[Optional[str], typer.Option(
@@ -23,5 +29,4 @@ BatchOpt = Annotated[int, typer.Option(
 DtypeOpt = Annotated[str, typer.Option(
     "--dtype", help="float32, float16, bfloat16 or float64: bytes per element for memory.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON (schema 1); same as --format json.")]
-FormatOpt = Annotated[Format, typer.Option(
-    "--format", "-f", help="table (rich, for people), markdown, csv or json.")]
+FormatOpt = Annotated[TableFormat, format_option(TABLE_FORMATS)]

@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 from typing import Annotated
 
-from .base import app, fail, reporting_errors
+from .base import app, fail, numeric_input, reporting_errors
 from .options import InputOpt
 
 
@@ -38,6 +38,7 @@ def plot(
     from ..analyses.comparison import model_row
 
     with reporting_errors():
+        numeric_input(input, "plot")
         if kind == PlotKind.accuracy:
             fig = plots.accuracy_vs_macs([model_row(m, input) for m in models])
         elif kind == PlotKind.memory:

@@ -6,16 +6,14 @@ Exit codes: 0 every figure agrees within its stated tolerance; 1 a disagreement 
 
 from __future__ import annotations
 
-import json as jsonlib
 import time
 from enum import Enum
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
-from typing import Annotated
 
 from .base import app, fail, reporting_errors
-from .options import BatchOpt, InputOpt, JsonOpt
+from .options import BatchOpt, Format, InputOpt, JsonOpt
 
 
 class Device(str, Enum):
@@ -30,44 +28,40 @@ def _torch_or_fail():
         fail("verify needs torch and torchvision: pip install 'archcalc[torch]'")
 
 
-def _fmt(value) -> str:
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, list):
-        return "x".join(str(v) for v in value)
-    return "-" if value is None else str(value)
-
-
 def _pair(a, m) -> str:
-    return _fmt(a) if a == m else f"{_fmt(a)} | {_fmt(m)}"
+    """One figure where analytic and measured agree, else 'analytic | measured'."""
+    from ..output.numbers import figure
+
+    return figure(a) if a == m else f"{figure(a)} | {figure(m)}"
 
 
-def _print_one(result) -> None:
-    from ..output.tables import console as make_console, rich_table
+def result_table(result):
+    """One verified model: a row per layer, then the totals, then the notes."""
+    from ..output.numbers import figure
+    from ..output.tables import Table
 
-    console = make_console()
     header = ("layer", "kind", "shape", "params", "MACs", "fvcore", "FlopCounter/2", "act. bytes", "ok")
     failed = {c.layer for c in result.failures()}
     rows = [[r["layer"], r["kind"], _pair([int(d) if d.isdigit() else d for d in r["shape"]], r["measured_shape"]),
-             _pair(r["params"], r["measured_params"]), _fmt(r["macs"]), _fmt(r["fvcore_macs"]),
-             _fmt(r["flop_counter_macs"]), _pair(r["activation_bytes"], r["measured_activation_bytes"]),
+             _pair(r["params"], r["measured_params"]), figure(r["macs"]), figure(r["fvcore_macs"]),
+             figure(r["flop_counter_macs"]), _pair(r["activation_bytes"], r["measured_activation_bytes"]),
              "FAIL" if r["layer"] in failed else "ok"] for r in result.layers]
-    console.print(rich_table(f"verify {result.model} at {_fmt(result.input)} (batch {result.batch}): "
-                             "analytic | measured where they differ", header, rows,
-                             right=("params", "MACs", "fvcore", "FlopCounter/2", "act. bytes")))
-    totals = [[c.figure, c.model, _fmt(c.analytic), _fmt(c.measured),
-               "exact" if c.tolerance == 0 else c.tolerance if isinstance(c.tolerance, str) else f"{c.tolerance:.0%}", "ok" if c.ok else "FAIL"]
-              for c in result.totals()]
-    console.print(rich_table("totals", ("figure", "torch model", "analytic", "measured", "tolerance", "ok"),
-                             totals, right=("analytic", "measured")))
-    for note in result.notes:
-        console.print(f"[bold]note[/]: {note}", highlight=False)
+    totals = [[c.figure, c.model, figure(c.analytic), figure(c.measured),
+               "exact" if c.tolerance == 0 else c.tolerance if isinstance(c.tolerance, str) else f"{c.tolerance:.0%}",
+               "ok" if c.ok else "FAIL"] for c in result.totals()]
+    return Table(f"verify {result.model} at {figure(result.input)} (batch {result.batch}): analytic | measured "
+                 "where they differ", header, rows, right=("params", "MACs", "fvcore", "FlopCounter/2", "act. bytes"),
+                 notes=[f"[bold]note[/]: {note}" for note in result.notes], document=result.to_dict,
+                 then=[Table("totals", ("figure", "torch model", "analytic", "measured", "tolerance", "ok"), totals,
+                             right=("analytic", "measured"))])
 
 
-def _print_failures(result) -> None:
-    for c in result.failures():
-        typer.echo(f"FAIL {result.model}: layer {c.layer}: {c.figure}: analytic {_fmt(c.analytic)}, "
-                   f"measured {_fmt(c.measured)} ({c.model} model)")
+def _print_failures(result, failures) -> None:
+    from ..output.numbers import figure
+
+    for c in failures:
+        typer.echo(f"FAIL {result.model}: layer {c.layer}: {c.figure}: analytic {figure(c.analytic)}, "
+                   f"measured {figure(c.measured)} ({c.model} model)")
 
 
 @app.command(short_help="Check every analytic figure against the real PyTorch model.")
@@ -79,11 +73,15 @@ def verify(
     json: JsonOpt = False,
     all: Annotated[bool, typer.Option("--all", help="Verify every zoo entry at its default input.")] = False,
     lecture: Annotated[bool, typer.Option("--lecture", help="Print the lecture's figures against the real models (Markdown).")] = False,
+    cuda_results: Annotated[Optional[str], typer.Option(
+        "--cuda-results", help="With --lecture: a cuda_verify.json from benchmarks/cuda_verify.py, for the GPU row.")] = None,
     fvcore: Annotated[bool, typer.Option("--fvcore/--no-fvcore", help="Also count MACs with fvcore (slower: a traced CPU forward).")] = True,
 ) -> None:
     """Build the real torch model and check every analytic figure: shapes, parameters, MACs (fvcore: 1 per
     MAC; FlopCounterMode: 2 per MAC, halved), activation bytes, bytes saved for backward and, on CUDA, peak
     memory. Exit code 1 names each layer that disagrees beyond its tolerance (shapes, parameters, MACs exact)."""
+    from ..output.tables import emit
+
     if batch < 1:
         fail(f"--batch {batch}: must be a positive integer")
     if sum(bool(x) for x in (model, all, lecture)) != 1:
@@ -91,25 +89,27 @@ def verify(
     _torch_or_fail()
     from ..pytorch import verify as checking
 
+    if cuda_results and not lecture:
+        fail("--cuda-results goes with --lecture")
     if lecture:
+        from ..lecture.real_models import lecture_comparison, load_cuda_results
+
         with reporting_errors():
-            typer.echo(checking.lecture_comparison(_cuda_results()), nl=False)
+            typer.echo(lecture_comparison(load_cuda_results(cuda_results) if cuda_results else None), nl=False)
         return
     if all:
         raise typer.Exit(_verify_all(checking, batch, device.value, json, fvcore))
     with reporting_errors():
         result = checking.verify(model, input=input, batch=batch, device=device.value, use_fvcore=fvcore)
-    if json:
-        typer.echo(jsonlib.dumps(result.to_dict(), indent=1, default=str))
-    else:
-        _print_one(result)
-        _print_failures(result)
+    emit(Format.json if json else Format.table, result_table(result))
+    if not json:
+        _print_failures(result, result.failures())
     raise typer.Exit(0 if result.ok else 1)
 
 
 def _verify_all(checking, batch: int, device: str, json: bool, fvcore: bool) -> int:
+    from ..output.tables import Table, emit
     from ..sources import zoo
-    from ..output.tables import console as make_console, rich_table
 
     records, failures = [], []
     for entry in zoo.entries():
@@ -117,29 +117,16 @@ def _verify_all(checking, batch: int, device: str, json: bool, fvcore: bool) -> 
         with reporting_errors():
             result = checking.verify(entry.name, batch=batch, device=device, use_fvcore=fvcore)
         seconds = time.perf_counter() - start
-        failures.extend(result.failures() and [(result, c) for c in result.failures()])
+        failures.extend((result, c) for c in result.failures())
         records.append({"model": entry.name, "ok": result.ok, "checks": len(result.checks),
                         "failures": [f"{c.layer}: {c.figure}" for c in result.failures()],
                         "seconds": round(seconds, 2)})
-    if json:
-        typer.echo(jsonlib.dumps({"schema": 1, "ok": not failures, "models": records}, indent=1))
-    else:
-        rows = [[r["model"], str(r["checks"]), "ok" if r["ok"] else f"FAIL ({len(r['failures'])})",
-                 f"{r['seconds']:.1f}"] for r in records]
-        make_console().print(rich_table("verify --all", ("model", "checks", "result", "seconds"), rows,
-                                        right=("checks", "seconds")))
+    rows = [[r["model"], str(r["checks"]), "ok" if r["ok"] else f"FAIL ({len(r['failures'])})", f"{r['seconds']:.1f}"]
+            for r in records]
+    emit(Format.json if json else Format.table,
+         Table("verify --all", ("model", "checks", "result", "seconds"), rows, right=("checks", "seconds"),
+               document={"schema": 1, "ok": not failures, "models": records}))
+    if not json:
         for result, c in failures:
-            typer.echo(f"FAIL {result.model}: layer {c.layer}: {c.figure}: analytic {_fmt(c.analytic)}, "
-                       f"measured {_fmt(c.measured)} ({c.model} model)")
+            _print_failures(result, [c])
     return 1 if failures else 0
-
-
-def _cuda_results() -> dict:
-    """{model: figures} from reports/verify/cuda/cuda_verify.json when the GPU run has been committed."""
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "reports" / "verify" / "cuda" / "cuda_verify.json"
-    if not path.exists():
-        return {}
-    data = jsonlib.loads(path.read_text())
-    return {r["model"]: r for r in data.get("models", [])}

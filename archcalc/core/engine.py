@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from ..conventions import FLOPS_PER_MAC, WEIGHTED_KINDS, dtype_bytes
+from ..conventions import FLOPS_PER_MAC, dtype_bytes
 from ..errors import ArchcalcError, InputError, ShapeError
 from .ir import INPUT, Graph
 from .receptive import input_rf
 from .report import LayerStats, Report
-from .rules import rules_for
+from .rules import is_weighted, rules_for
 from .shape import Shape, shape_from_tuple, to_plain
 
 
@@ -18,6 +18,7 @@ def propagate(graph: Graph, input=None, batch: int = 1, dtype: str = "float32") 
         if input is None:
             raise InputError(f"{graph.name}: no input size given and the model has no default")
     x = shape_from_tuple(input) if not isinstance(input, Shape) else input
+    channel_note = _check_channels(graph, x)
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise InputError(f"batch {batch!r}: must be a positive integer")
     nbytes = dtype_bytes(dtype)
@@ -25,24 +26,17 @@ def propagate(graph: Graph, input=None, batch: int = 1, dtype: str = "float32") 
     shapes = {INPUT: x}
     fields = {INPUT: input_rf(len(x.spatial))}
     depth = {INPUT: 0}
-    stats, diagnostics = [], []
-    table: dict = {}
+    stats, diagnostics = [], ([channel_note] if channel_note else [])
+    table: dict = {}  # kind -> (its rules, whether it counts for depth)
     memo: dict = {}  # repeated blocks (ResNet's 36 in one stage) repeat (kind, attrs, inputs): compute once
     for layer in graph.layers:
-        rules = table.get(layer.kind) or table.setdefault(layer.kind, rules_for(layer.kind))
+        entry = table.get(layer.kind)
+        if entry is None:
+            entry = table[layer.kind] = (rules_for(layer.kind), is_weighted(layer.kind))
+        rules, weighted = entry
         ins = tuple(shapes[name] for name in layer.inputs)
         try:
-            key = (layer.kind, layer.attrs, ins)
-            figures = memo.get(key)
-            if figures is None:
-                shaped = rules["shape"](layer.attrs, ins)
-                out = shaped.shape
-                figures = memo[key] = (shaped, rules["params"](layer.attrs, ins),
-                                       rules["macs"](layer.attrs, ins, out),
-                                       rules["other_ops"](layer.attrs, ins, out),
-                                       rules["activation"](layer.attrs, ins, out))
-            shaped, params, macs, other, act = figures
-            out = shaped.shape
+            shaped, params, macs, other, act = _figures(rules, layer, ins, memo)
             rf, rf_note = rules["rf"](layer.attrs, [fields[n] for n in layer.inputs], ins)
         except ArchcalcError as err:
             # a layer read from a spec file remembers where it was written: name the file and line too
@@ -54,13 +48,9 @@ def propagate(graph: Graph, input=None, batch: int = 1, dtype: str = "float32") 
             notes = (*notes, ("info", rf_note))
         for level, message in notes:
             diagnostics.append({"level": level, "layer": layer.name, "message": message})
-        shapes[layer.name] = out
+        out = shapes[layer.name] = shaped.shape
         fields[layer.name] = rf
-        d = 0
-        for n in layer.inputs:
-            if depth[n] > d:
-                d = depth[n]
-        depth[layer.name] = d + 1 if layer.kind in WEIGHTED_KINDS else d
+        depth[layer.name] = max(depth[n] for n in layer.inputs) + (1 if weighted else 0)
         stats.append(LayerStats(layer.name, layer.kind, layer.inputs, ins, out,
                                 params.weights, params.biases, params.buffers, macs, other, act, rf,
                                 shaped.derivation, tuple(m for _, m in notes) if notes else ()))
@@ -68,6 +58,36 @@ def propagate(graph: Graph, input=None, batch: int = 1, dtype: str = "float32") 
     totals = _totals(stats, x, batch, nbytes, max(depth.values()))
     return Report(graph.name, graph.source, x, batch, dtype, nbytes, tuple(stats), totals,
                   tuple(diagnostics), graph.notes)
+
+
+def _figures(rules: dict, layer, ins: tuple, memo: dict) -> tuple:
+    """(shape result, params, MACs, other ops, activation elements) of one layer; the same (kind, attributes,
+    input shapes) is computed once per analysis."""
+    key = (layer.kind, layer.attrs, ins)
+    figures = memo.get(key)
+    if figures is None:
+        shaped = rules["shape"](layer.attrs, ins)
+        out = shaped.shape
+        figures = memo[key] = (shaped, rules["params"](layer.attrs, ins), rules["macs"](layer.attrs, ins, out),
+                               rules["other_ops"](layer.attrs, ins, out), rules["activation"](layer.attrs, ins, out))
+    return figures
+
+
+def _check_channels(graph: Graph, x: Shape):
+    """A network written for C input channels refuses another count (its first weights have C inputs), as
+    torch does; a spec file's layers follow the input instead (Graph.channels_free), and a note says so."""
+    if not graph.default_input or not isinstance(graph.default_input[0], int):
+        return None
+    expected = graph.default_input[0]
+    if graph.channels_free:
+        if x.channels == expected:
+            return None
+        return {"level": "info", "layer": INPUT, "message": f"the spec's input has {expected} channels; its "
+                f"first layers take the {x.channels} of this input instead (a spec leaves them free)"}
+    if x.channels != expected:
+        raise InputError(f"{graph.name} takes {expected} input channel{'s' if expected != 1 else ''} (its first "
+                         f"layers were written for {expected}); input {x} has {x.channels}")
+    return None
 
 
 def _totals(stats, x: Shape, batch: int, nbytes: int, depth: int) -> dict:

@@ -155,6 +155,9 @@ class Graph:
     source: str = ""
     notes: tuple = field(default_factory=tuple)
     extras: dict = field(default_factory=dict, compare=False)  # family metadata, e.g. survival probabilities
+    # False: the first layers were written for default_input's channels, and another count is refused (torch
+    # would refuse it too); True (spec files): they follow whatever channels the input has
+    channels_free: bool = False
 
     def __post_init__(self):
         seen = {INPUT}

@@ -152,3 +152,12 @@ def fold(report: Report, depth: Optional[int] = None) -> list:
             rows.append(Row(key, "block", 1, s.out_shape, s.params, s.macs, s.other_ops, s.activation_elems,
                             s.rf, ""))
     return rows
+
+
+def last_local_layer(layers):
+    """The last of `layers` whose receptive field is not yet the whole input and that still has spatial axes:
+    the last feature map before global pooling or a fully connected layer. None when there is none."""
+    for s in reversed(list(layers)):
+        if s.rf is not None and not s.rf.is_global and s.out_shape.spatial:
+            return s
+    return None

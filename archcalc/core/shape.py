@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any, Union
 
 from ..errors import InputError
+from ..limits import MAX_DIGITS, MAX_SIZE
 
 Dim = Union[int, Any]  # int, or a sympy expression when the input is symbolic
 
@@ -119,6 +120,13 @@ def window_output_size(size: Dim, kernel: int, stride: int, padding: int, dilati
     head = f"({fmt_dim(size)}{pad_text} - {k_eff})/{stride} + 1"
     if not isinstance(span, int):
         out = (ceil_div(span, stride) if ceil_mode else floor_div(span, stride)) + 1
+        if ceil_mode and stride + padding > k_eff:
+            # PyTorch drops a last window that would start in the right padding; that can happen only when
+            # s + p > k_eff. With padding at most half the kernel (which torch requires) the rule is
+            # out = min(ceil(span/s) + 1, ceil((size + p)/s)).
+            import sympy
+
+            out = sympy.Min(out, ceil_div(size + padding, stride))
         out = to_plain(out)
         return SizeResult(out, f"{head} = {fmt_dim(out)}{dil_text}")
     if span < 0:
@@ -144,23 +152,33 @@ def nearest_exact_size(size: int, kernel: int, stride: int, padding: int, dilati
 
 
 _SYMBOL_RE = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
+_DIGITS_RE = re.compile(r"^[0-9]+$")  # ASCII digits only: str.isdigit() also takes '²' and '①', int() not
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    """An input echoed in a message: one line, and short."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def parse_dim(token: str, position: int, text: str) -> Dim:
     """One dimension of an input spec: a positive integer or a symbol name."""
     token = token.strip()
-    if token.isdigit():
+    if _DIGITS_RE.match(token):
+        if len(token.lstrip("0")) > MAX_DIGITS or int(token) > MAX_SIZE:
+            raise InputError(f"input '{_clip(text)}': dimension {position} has {len(token)} digits; "
+                             "archcalc takes sizes up to 10^18")
         value = int(token)
         if value < 1:
-            raise InputError(f"input '{text}': dimension {position} is {value}; sizes must be at least 1")
+            raise InputError(f"input '{_clip(text)}': dimension {position} is {value}; sizes must be at least 1")
         return value
-    if token.startswith("-") and token[1:].isdigit():
-        raise InputError(f"input '{text}': dimension {position} is {token}; sizes must be at least 1")
+    if token.startswith("-") and _DIGITS_RE.match(token[1:]):
+        raise InputError(f"input '{_clip(text)}': dimension {position} is {_clip(token, 20)}; sizes must be at least 1")
     if _SYMBOL_RE.match(token):
         import sympy
 
         return sympy.Symbol(token, positive=True, integer=True)
-    raise InputError(f"input '{text}': dimension {position} is '{token}'; expected a positive integer "
+    raise InputError(f"input '{_clip(text)}': dimension {position} is '{_clip(token, 20)}'; expected a positive integer "
                      "or a symbol name such as H (format CxHxW, e.g. 3x224x224 or 3xHxW)")
 
 
@@ -170,7 +188,7 @@ def parse_input(text: str) -> Shape:
     if len(parts) != 3 or any(p.strip() == "" for p in parts):
         got = f"{len(parts)} dimension{'s' if len(parts) != 1 else ''}" if all(p.strip() for p in parts) \
             else "an empty dimension"
-        raise InputError(f"input '{text}': expected CxHxW (channels x height x width), e.g. 3x224x224 or "
+        raise InputError(f"input '{_clip(text)}': expected CxHxW (channels x height x width), e.g. 3x224x224 or "
                          f"3xHxW; got {got}")
     dims = [parse_dim(p, i + 1, text) for i, p in enumerate(parts)]
     return Shape(dims[0], tuple(dims[1:]))
@@ -186,8 +204,12 @@ def shape_from_tuple(dims) -> Shape:
     if not dims:
         raise InputError("input: expected at least a channel count, e.g. (3, 224, 224)")
     for i, d in enumerate(dims):
-        if isinstance(d, bool) or (isinstance(d, int) and d < 1):
-            raise InputError(f"input {tuple(dims)}: dimension {i + 1} is {d}; sizes must be at least 1")
         if isinstance(d, str):
             return parse_input("x".join(str(x) for x in dims))
+    for i, d in enumerate(dims):
+        if d is None or isinstance(d, (bool, float)) or (isinstance(d, int) and d < 1):
+            raise InputError(f"input {_clip(tuple(dims))}: dimension {i + 1} is {d!r}; sizes must be whole "
+                             "numbers of at least 1")
+        if isinstance(d, int) and d > MAX_SIZE:
+            raise InputError(f"input: dimension {i + 1} is above 10^18, the largest size archcalc takes")
     return Shape(dims[0], tuple(dims[1:]))

@@ -22,17 +22,19 @@ import io
 import os
 import re
 import shlex
-import tempfile
+import stat
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..errors import ArchcalcError
+from ..output.files import write_atomic
 
 WIDTH = 160  # columns the embedded commands render at
 FIXED_ENV = {"COLUMNS": str(WIDTH), "LINES": "50", "NO_COLOR": "1", "TERM": "dumb"}
 MARKDOWN_FLAGS = ("--table", "--format=markdown", "-fmarkdown")
 MARKDOWN_OPTION = ("--format", "-f")
+WRITING_COMMANDS = ("embed", "report", "plot")  # commands that write files: never run from a region
+WRITING_OPTIONS = ("--out", "-o", "--plot")  # options that make a command write a file
 
 
 class EmbedError(ArchcalcError):
@@ -77,35 +79,26 @@ def syntax_for(path) -> Syntax:
 
 
 def find_regions(path, text: str) -> list:
-    """Every marked region of `text`, in order; a malformed or unbalanced marker raises EmbedError."""
+    """Every marked region of `text`, in order; a malformed or unbalanced marker raises EmbedError.
+
+    In Markdown, a line inside a code fence is never a marker, inside a region as well as outside it: an
+    example in a code block is not a region, and fenced output that happens to hold a marker cannot end its
+    region early. A fence that is never closed is an error, since it would hide every marker after it.
+    """
     syntax = syntax_for(path)
     lines = text.splitlines(keepends=True)
     regions, opened, fence = [], None, None
     for number, line in enumerate(lines, start=1):
-        if opened is None and syntax is MARKDOWN:  # markers shown inside a code block are examples, not regions
-            mark = FENCE.match(line)
-            if fence is None and mark:
-                fence = mark.group(1)
-                continue
-            if fence is not None:
-                if mark and mark.group(1)[0] == fence[0] and len(mark.group(1)) >= len(fence) \
-                        and not line.strip()[len(mark.group(1)):]:
-                    fence = None
+        if syntax is MARKDOWN:
+            fence, inside = _fence_state(fence, line, number)
+            if inside:
                 continue
         opening, closing = syntax.opening.match(line), syntax.closing.match(line)
         if opening:
             if opened is not None:
                 raise EmbedError(f"{path}:{number}: a marker opens inside the region opened at line {opened[0]}; "
                                  "close that one first with its /archcalc marker")
-            try:
-                args = tuple(shlex.split(opening.group("args")))
-            except ValueError as err:
-                raise EmbedError(f"{path}:{number}: cannot split the command of the marker ({err})") from None
-            if not args:
-                raise EmbedError(f"{path}:{number}: the marker names no command, e.g. 'archcalc compare vgg16'")
-            if args[0] == "embed":
-                raise EmbedError(f"{path}:{number}: a region cannot embed the embed command itself")
-            opened = (number, args)
+            opened = (number, _command(path, number, opening.group("args")))
         elif closing:
             if opened is None:
                 raise EmbedError(f"{path}:{number}: a closing /archcalc marker without an opening one")
@@ -114,9 +107,40 @@ def find_regions(path, text: str) -> list:
             opened = None
         elif syntax.any_marker.search(line):
             raise EmbedError(f"{path}:{number}: malformed archcalc marker: {line.strip()!r}")
+    if fence is not None:
+        raise EmbedError(f"{path}:{fence[1]}: the code fence opened here is never closed (it would hide the "
+                         "regions after it)")
     if opened is not None:
         raise EmbedError(f"{path}:{opened[0]}: the region opened here has no closing /archcalc marker")
     return regions
+
+
+def _fence_state(fence, line: str, number: int) -> tuple:
+    """(the open fence (marker, line) or None after `line`, whether `line` belongs to a code block)."""
+    mark = FENCE.match(line)
+    if fence is None:
+        return ((mark.group(1), number), True) if mark else (None, False)
+    closes = mark and mark.group(1)[0] == fence[0][0] and len(mark.group(1)) >= len(fence[0]) \
+        and not line.strip()[len(mark.group(1)):]
+    return (None if closes else fence), True
+
+
+def _command(path, number: int, text: str) -> tuple:
+    """The arguments of a marker's command; commands that write files are refused (a region only reads)."""
+    try:
+        args = tuple(shlex.split(text))
+    except ValueError as err:
+        raise EmbedError(f"{path}:{number}: cannot split the command of the marker ({err})") from None
+    if not args:
+        raise EmbedError(f"{path}:{number}: the marker names no command, e.g. 'archcalc compare vgg16'")
+    if args[0] in WRITING_COMMANDS:
+        raise EmbedError(f"{path}:{number}: a region cannot run '{args[0]}', which writes files; regions run "
+                         "commands that only print")
+    writes = [a for a in args if a.split("=", 1)[0] in WRITING_OPTIONS]
+    if writes:
+        raise EmbedError(f"{path}:{number}: a region cannot use {writes[0].split('=', 1)[0]}, which writes a "
+                         "file; regions run commands that only print")
+    return args
 
 
 def wants_markdown(args) -> bool:
@@ -162,8 +186,8 @@ def block(region: Region, output: str) -> str:
     if syntax_for(region.path) is REST:
         body = "".join(f"   {line}\n" if line else "\n" for line in output.splitlines())
         return f"\n.. code-block:: text\n\n{body}\n"
-    if wants_markdown(region.args):
-        return output
+    if wants_markdown(region.args) and not any(MARKDOWN.any_marker.search(line) for line in output.splitlines()):
+        return output  # raw, unless a line of it would read as a marker: then it is fenced like any output
     fence = "```"
     while fence in output:  # an output that holds a fence gets a longer one
         fence += "`"
@@ -174,9 +198,12 @@ def refresh_text(path, text: str) -> tuple:
     """(new text, stale regions): `text` with every region replaced by fresh output."""
     regions = find_regions(path, text)
     lines = text.splitlines(keepends=True)
+    crlf = "\r\n" in text  # a CRLF document gets CRLF regions: no mixed line endings
     stale, pieces, cursor = [], [], 0
     for region in regions:
         fresh = block(region, run_command(region))
+        if crlf:
+            fresh = fresh.replace("\n", "\r\n")
         if fresh != region.content:
             stale.append(region)
         pieces += lines[cursor:region.open_line]
@@ -184,21 +211,6 @@ def refresh_text(path, text: str) -> tuple:
         cursor = region.close_line - 1
     pieces += lines[cursor:]
     return "".join(pieces), stale
-
-
-def write_atomic(path, text: str) -> None:
-    """Write through a temporary file in the same folder and rename it over `path`."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_document(path) -> str:
@@ -225,6 +237,14 @@ def embed(paths, check: bool = False) -> list:
         if new != text:
             updates.append((path, new))
     if not check:
+        for path, _ in updates:
+            _check_writable(path)
         for path, new in updates:
-            write_atomic(path, new)
+            write_atomic(path, new)  # follows a symbolic link, keeps hard links (output/files.py)
     return stale
+
+
+def _check_writable(path) -> None:
+    """A document marked read-only (no write permission bit) is not rewritten, even by root."""
+    if not os.stat(path).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise EmbedError(f"{path}: the file is read-only; not changed (make it writable to refresh it)")

@@ -12,11 +12,12 @@ import json
 from pathlib import Path
 from typing import Optional
 
-from .embed import capture, write_atomic
 from ..errors import ArchcalcError
+from ..output.files import write_atomic
+from .embed import capture
 
-# the seed's architectures, in the lecture's order; the classic four always exist, the later ones
-# (another issue's zoo entries) are used when the zoo has them
+# the lecture note's architectures, in its order; the classic ones always exist, the later ones are used
+# when the zoo has them
 CLASSIC = ("lenet5", "alexnet", "zfnet", "vgg16", "googlenet", "resnet152")
 LATER = ("nin", "wide_resnet50_2", "resnext50_32x4d", "densenet121", "squeezenet1_0")
 MEMORY_MODEL = "vgg16"  # the lecture's "early layers use memory, late layers hold parameters" is about VGG
@@ -28,7 +29,7 @@ class ReportError(ArchcalcError):
 
 
 def lecture_architectures() -> list:
-    """The seed's architectures present in the zoo: the classic ones, the later ones that exist, and an
+    """The lecture note's architectures present in the zoo: the classic ones, the later ones that exist, and an
     ImageNet-size pre-activation ResNet if there is one."""
     from ..sources import zoo
 
@@ -121,13 +122,35 @@ def readme(files: dict, tables: dict, command: str) -> str:
     ])
 
 
-def write_reports(outdir="reports", bench: Optional[str] = None) -> list:
-    """Regenerate every file of the report under `outdir`; returns the paths written."""
-    outdir = Path(outdir)
+MARKER = ".archcalc-report"  # written into every folder `archcalc report` fills: it may fill it again
+
+
+def _claim(outdir: Path, force: bool) -> None:
+    """Make `outdir` ours: create it, or accept it when it is empty or was written by this command before
+    (its MARKER file); a folder of someone else's files is refused unless `force`."""
+    if outdir.exists() and not outdir.is_dir():
+        raise ReportError(f"{outdir}: not a folder")
+    if outdir.is_dir() and not (outdir / MARKER).exists() and not force:
+        theirs = sorted(p.name for p in outdir.iterdir() if p.name not in FOREIGN)  # bench/, verify/: ours too
+        if theirs:
+            raise ReportError(f"{outdir}: the folder holds files archcalc report did not write ({', '.join(theirs[:3])}"
+                              f"{', ...' if len(theirs) > 3 else ''}); give an empty or new folder, or --force "
+                              "to write over them")
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise ReportError(f"{outdir}: cannot create the folder ({err})") from None
+        raise ReportError(f"{outdir}: cannot create the folder ({err.strerror or err})") from None
+    write_atomic(outdir / MARKER, "This folder was written by `archcalc report`, which may rewrite it.\n")
+
+
+def write_reports(outdir="reports", bench: Optional[str] = None, force: bool = False) -> list:
+    """Regenerate every file of the report under `outdir`; returns the paths written.
+
+    Writes only into a new or empty folder, or one this command wrote before, unless `force`."""
+    if not str(outdir).strip():
+        raise ReportError("the report folder is empty text; name a folder, e.g. reports/")
+    outdir = Path(outdir)
+    _claim(outdir, force)
     files = plan(outdir, bench)
     written, tables = [], {}
     for name, args in files.items():

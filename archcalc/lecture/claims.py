@@ -1,6 +1,6 @@
 """The lecture's claims, checked against archcalc's own figures.
 
-Each claim quotes the seed note (the Korean lecture note), names where the figure was first published,
+Each claim quotes the lecture note (the Korean CS231n lecture 9 note), names where the figure was first published,
 and is checked by computing the figure from zoo entries: nothing here is copied from a model. The verdict:
   holds          the computed figure is within the rounding of the quoted one ("138M": +-0.5M);
   close          within 10% of it;
@@ -15,7 +15,8 @@ from typing import Callable
 
 from ..sources import analyze
 from ..sources.builder import Net
-from ..output.tables import exact, si
+from ..output.numbers import exact, in_unit, si
+from ..output.tables import Table
 
 CLOSE = 0.10  # relative gap below which a figure off its rounding is still "close"
 
@@ -26,7 +27,7 @@ class ClaimCheck:
 
     key: str
     claim: str              # the claim in English
-    quote: str              # the seed's words
+    quote: str              # the lecture note's words
     source: str             # where the quoted figure comes from
     quoted: str             # the figure as quoted ("138M", "12x")
     published: float
@@ -71,6 +72,22 @@ def all_claims() -> list:
     return [fn() for fn in _CHECKS]
 
 
+HEADER = ("claim", "quoted", "computed", "ratio", "verdict", "source")
+
+
+def claims_table(checks: list, derivations: bool = True) -> Table:
+    """`archcalc claims`: one row per claim; with `derivations`, how each computed figure was obtained."""
+    rows = [[c.claim, c.quoted, in_unit(c.computed, c.unit), f"{c.ratio:.3f}" if c.ratio is not None else "",
+             c.verdict, c.source] for c in checks]
+    notes, paragraphs = [], []
+    if derivations:
+        for c in checks:
+            notes += [f"[bold]{c.key}[/] ({c.verdict}; the lecture: {c.quote})", *(f"  {line}" for line in c.derivation)]
+            paragraphs.append(f"**{c.claim}** ({c.verdict}): " + "; ".join(c.derivation))
+    return Table("the lecture's claims, computed", HEADER, rows, right=("quoted", "computed", "ratio"), notes=notes,
+                 paragraphs=paragraphs, document={"schema": 1, "claims": [c.to_dict() for c in checks]})
+
+
 def _totals(name: str) -> dict:
     return analyze(name).totals
 
@@ -82,7 +99,7 @@ def layers_matching(report, amount, tolerance, metric: str = "macs") -> list:
 
 # --- AlexNet ---------------------------------------------------------------------------------------------
 ALEXNET = "Krizhevsky, Sutskever, Hinton, NIPS 2012"
-LECTURE = "CS231n lecture 9 (the seed note)"
+LECTURE = "CS231n lecture 9 (the lecture note)"
 
 
 @check
@@ -260,7 +277,7 @@ def three_3x3_vs_7x7() -> ClaimCheck:
                       "7", 7, 0, rf, "px",
                       (f"receptive field of the stack: {rf}; of one 7x7: {one.layers[-1].rf.size[0]}",
                        f"weights at C = {channels}: {stack.totals['weights'] // c2}C^2 "
-                       f"against {one.totals['weights'] // c2}C^2 (the seed's '7^7' is a typo for 7^2)"))
+                       f"against {one.totals['weights'] // c2}C^2 (the note's '7^7' is a typo for 7^2)"))
 
 
 @check

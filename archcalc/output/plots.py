@@ -7,14 +7,14 @@ no date or software version in the metadata, a fixed SVG id salt.
 
 from __future__ import annotations
 
+import io
 import math
-import os
-import tempfile
 import textwrap
 from pathlib import Path
 
 from ..conventions import MB
 from ..errors import InputError
+from .files import write_atomic
 
 SUFFIXES = (".png", ".svg")
 SVG_HASHSALT = "archcalc"  # SVG element ids come from a hash; a fixed salt makes them the same every run
@@ -204,16 +204,10 @@ def save_figure(fig, path) -> None:
     if not path.parent.is_dir():
         raise InputError(f"{path}: folder {path.parent} does not exist")
     metadata = {"Software": None} if suffix == ".png" else {"Date": None, "Creator": None}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT}):
-            fig.savefig(tmp, format=suffix[1:], metadata=metadata)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    rendered = io.BytesIO()  # rendered whole first: a failed render leaves the target untouched
+    with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT}):
+        fig.savefig(rendered, format=suffix[1:], metadata=metadata)
+    write_atomic(path, rendered.getvalue())
 
 
 def bench_times(results: list, title: str = ""):

@@ -1,106 +1,67 @@
-"""Number formatting and the renderers of reports: rich tables for people, Markdown and CSV for documents."""
+"""Every command prints through one emit(format, table): a Table says what to print, a writer per format says how.
+
+A format is one writer (a function Table -> text) plus its member of Format, registered in WRITERS; a
+command offers the formats it supports through offer(), which makes the choices of its --format option.
+Writers: rich tables for people, Markdown and CSV for documents, JSON for programs, an HTML page, and the
+HTML and LaTeX tables pandas writes (compare's).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import sys
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Callable, Collection, Optional, Sequence, Union
 
-from ..conventions import MB
-from ..core.report import Report, fold
-from ..core.shape import fmt_dim, to_plain
+from ..errors import InputError
+from . import html
 
-
-def si(value, unit: str = "") -> str:
-    """1234567 -> '1.23M' (powers of 1000; K, M, G, T); a symbolic value as its formula."""
-    value = to_plain(value)
-    if not isinstance(value, (int, float)):
-        return fmt_dim(value)
-    for factor, prefix in ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K")):
-        if abs(value) >= factor:
-            return f"{value / factor:.2f}{prefix}{unit}"
-    return f"{value:g}{unit}" if isinstance(value, float) else f"{value}{unit}"
+Lazy = Union[Sequence, Callable[[], Sequence]]  # a function when computing it costs (sympy, an analysis)
 
 
-def exact(value) -> str:
-    """An integer with thousands separators; a symbolic value as its formula."""
-    value = to_plain(value)
-    return f"{value:,}" if isinstance(value, int) else fmt_dim(value)
+class Format(str, Enum):
+    """Every output format; the value is what --format takes unless a command offers it under another word."""
+
+    table = "table"  # rich tables in the terminal
+    markdown = "markdown"
+    csv = "csv"
+    json = "json"
+    html = "html"  # a complete, self-contained page
+    html_table = "html-table"  # the table alone, as pandas writes it (compare offers it as "html")
+    latex = "latex"
 
 
-def megabytes(nbytes) -> str:
-    """Bytes as MB (10^6), two decimals; a formula as it is."""
-    nbytes = to_plain(nbytes)
-    if isinstance(nbytes, int):
-        return f"{nbytes / MB:,.2f}"
-    return fmt_dim(nbytes / MB)
+@dataclass(frozen=True)
+class Table:
+    """What a command prints, in any format.
 
+    `rows`, `notes` and `document` may be functions that return them: a format that does not show them never
+    calls them (a symbolic model's cells cost a second of sympy printing that json does not need).
+    """
 
-def rf_text(rf) -> str:
-    if rf is None:
-        return ""
-    if rf.is_global:
-        return "global"
-    return "x".join(str(s) for s in rf.size) if len(set(rf.size)) > 1 else str(rf.size[0])
+    title: str
+    header: Sequence[str]
+    rows: Lazy  # cells, as text
+    right: Collection[str] = ()  # headers of the right-aligned (numeric) columns
+    notes: Lazy = ()  # lines under the table for people, in rich markup: totals, notes, diagnostics
+    paragraphs: Sequence[str] = ()  # Markdown blocks under the Markdown table: a list of notes, derivations
+    document: Any = None  # what json prints: an object, or JSON text printed as it is (or a function)
+    figures: Optional[tuple] = None  # (header, rows) in base units, for csv, where the cells are rounded
+    then: Sequence["Table"] = ()  # tables that follow on the same page (per-layer timings, totals): their
+    # rows are shown by table, markdown and html; notes, paragraphs, document and figures are this table's
+    heading: str = ""  # Markdown: a bold line above the table, for pages of several tables
 
+    def cells(self) -> list:
+        return list(self.rows() if callable(self.rows) else self.rows)
 
-COLUMNS = ("layer", "kind", "output", "params", "MACs", "act. MB", "RF", "arithmetic")
+    def lines(self) -> list:
+        return list(self.notes() if callable(self.notes) else self.notes)
 
-
-def summary_rows(report: Report, depth=None) -> list:
-    """Rows of plain strings for any renderer."""
-    b, nbytes = report.batch, report.bytes_per_element
-    rows = []
-    for r in fold(report, depth):
-        kind = f"{r.kind} ({r.layers})" if r.kind == "block" else r.kind
-        rows.append([r.name, kind, str(r.out_shape), exact(r.params), exact(r.macs * b),
-                     megabytes(r.activation_elems * b * nbytes), rf_text(r.rf), r.derivation])
-    return rows
-
-
-def totals_lines(report: Report) -> list:
-    """(label, value) pairs of the totals, with units."""
-    t = report.totals
-    return [
-        ("parameters", f"{exact(t['params'])} ({si(t['params'])}; weights {exact(t['weights'])}, "
-                       f"biases {exact(t['biases'])}; buffers {exact(t['buffers'])})"),
-        ("MACs", f"{exact(t['macs'])} ({si(t['macs'])}; conv + linear, batch {report.batch})"),
-        ("FLOPs", f"{exact(t['flops'])} ({si(t['flops'])}; 2 x MACs)"),
-        ("other ops", f"{exact(t['other_ops'])} ({si(t['other_ops'])}; bias, norm, activation, pooling, add)"),
-        ("activation memory", f"{megabytes(t['activation_bytes'])} MB (layer outputs, {report.dtype}; "
-                              f"input {megabytes(t['input_bytes'])} MB)"),
-        ("parameter memory", f"{megabytes(t['param_bytes'])} MB ({report.dtype})"),
-        ("depth", f"{t['depth']} (conv and linear layers on the longest path)"),
-    ]
-
-
-def to_markdown(header, rows) -> str:
-    """A GitHub Markdown table; pipes in cells are escaped."""
-    def cell(text) -> str:
-        return str(text).replace("|", "\\|")
-    lines = ["| " + " | ".join(cell(h) for h in header) + " |",
-             "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
-
-
-def to_csv(header, rows) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def rich_table(title: str, header, rows, right=()):
-    """A rich Table; columns named in `right` are right-aligned."""
-    from rich.table import Table
-
-    table = Table(title=title, title_justify="left", header_style="bold")
-    for h in header:
-        table.add_column(h, justify="right" if h in right else "left", overflow="fold")
-    for row in rows:
-        table.add_row(*[str(c) for c in row])
-    return table
+    def json_document(self):
+        return self.document() if callable(self.document) else self.document
 
 
 def console():
@@ -110,4 +71,119 @@ def console():
     from rich.console import Console
 
     width = shutil.get_terminal_size((200, 40)).columns
-    return Console(width=max(width, 160)) if not __import__("sys").stdout.isatty() else Console()
+    return Console(width=max(width, 160)) if not sys.stdout.isatty() else Console()
+
+
+def rich_table(title: str, header, rows, right=()):
+    """A rich Table; columns named in `right` are right-aligned."""
+    from rich.table import Table as RichTable
+
+    table = RichTable(title=title, title_justify="left", header_style="bold")
+    for h in header:
+        table.add_column(h, justify="right" if h in right else "left", overflow="fold")
+    for row in rows:
+        table.add_row(*[str(c) for c in row])
+    return table
+
+
+def write_table(table: Table) -> str:
+    """Rich tables and their notes, rendered as the terminal (or a 160-column file) shows them."""
+    out = console()
+    with out.capture() as captured:
+        for t in (table, *table.then):
+            out.print(rich_table(t.title, t.header, t.cells(), right=t.right))
+        for line in table.lines():
+            out.print(line, highlight=False)
+    return captured.get()
+
+
+def markdown_table(header, rows) -> str:
+    """A GitHub Markdown table; pipes in cells are escaped."""
+    def cell(text) -> str:
+        return str(text).replace("|", "\\|")
+    lines = ["| " + " | ".join(cell(h) for h in header) + " |",
+             "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def write_markdown(table: Table) -> str:
+    """The tables (each under its heading, if any), then the paragraphs; blocks apart by a blank line."""
+    blocks = []
+    for t in (table, *table.then):
+        if t.heading:
+            blocks.append(f"**{t.heading}**")
+        blocks.append(markdown_table(t.header, t.cells()).rstrip("\n"))
+    blocks += table.paragraphs
+    return "\n\n".join(blocks) + "\n"
+
+
+def write_csv(table: Table) -> str:
+    """The first table's figures in base units where the command gives them, else its cells."""
+    header, rows = table.figures if table.figures is not None else (table.header, table.cells())
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def write_json(table: Table) -> str:
+    """The document, indented by 1; JSON text (a Report's own compact JSON) as it is."""
+    document = table.json_document()
+    text = document if isinstance(document, str) else json.dumps(document, indent=1, ensure_ascii=False, default=str)
+    return text + "\n"
+
+
+def _frame(table: Table):
+    import pandas as pd
+
+    return pd.DataFrame(table.cells(), columns=list(table.header))
+
+
+def write_html_table(table: Table) -> str:
+    """The cells as pandas writes an HTML table (no page around it)."""
+    return _frame(table).to_html(index=False, na_rep="", border=0) + "\n"
+
+
+def write_latex(table: Table) -> str:
+    """A LaTeX tabular (booktabs rules) through pandas, which needs jinja2."""
+    try:
+        import jinja2  # noqa: F401  (pandas' LaTeX writer needs it; say so plainly)
+    except ImportError:
+        raise InputError("--format latex needs jinja2: pip install jinja2") from None
+    return _frame(table).to_latex(index=False, escape=True)
+
+
+WRITERS: dict = {
+    Format.table: write_table,
+    Format.markdown: write_markdown,
+    Format.csv: write_csv,
+    Format.json: write_json,
+    Format.html: html.write_page,
+    Format.html_table: write_html_table,
+    Format.latex: write_latex,
+}
+
+
+def emit(format: Enum, table: Table) -> None:
+    """Print `table` in `format`: a Format, or a member of a command's offer() (the same names)."""
+    text = WRITERS[Format[format.name]](table)
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def offer(name: str, *choices) -> type:
+    """The choices of one command's --format: each a Format, or (word, Format) to offer it under another word.
+
+    typer makes its choices from an Enum's values; the members keep the Format's names, which emit() reads.
+    """
+    pairs = [c if isinstance(c, tuple) else (c.value, c) for c in choices]
+    return Enum(name, [(fmt.name, word) for word, fmt in pairs], type=str)
+
+
+def choices_text(formats, words=None) -> str:
+    """'table, markdown, csv or json': the formats as users type them (or as `words` name them), for help
+    texts and errors."""
+    words = [(words or {}).get(f, f.value) for f in formats]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]

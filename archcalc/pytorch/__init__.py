@@ -1,5 +1,6 @@
-"""The only package that imports torch, torchvision or fvcore, always lazily, inside functions or here.
+"""The only package that imports torch, torchvision or fvcore.
 
-Nothing outside archcalc/measure/ may import this package at module level: analytic commands must not pay
-for torch.
+build.py imports torch at module level (it exists only to make torch modules); every other module here
+imports them lazily, inside functions. Nothing imports build.py at module level, and nothing outside this
+package imports any module of it at module level: analytic commands must not pay for torch.
 """

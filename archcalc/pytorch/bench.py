@@ -247,11 +247,23 @@ def bench_one(name: str, module, *, device: str, batch: int, dtype: str, channel
               compiled=None, repeats: int = 10, warmup: int = 3, input=None, peaks: Optional[Peaks] = None,
               per_layer: bool = False, layer_modules: Optional[dict] = None) -> dict:
     """One result record (the JSON schema's fields) for one model at one batch size."""
-    import torch
-
-    from ..sources import analyze
+    from ..sources import analyze, resolve
+    from .guard import check_fits, torch_errors
 
     report = analyze(name, input=input, batch=batch, dtype=dtype)
+    check_fits(report, resolve(name), device, f"bench {name}")
+    with torch_errors(f"bench {name} at batch {batch}"):
+        return _bench_record(name, module, report, device=device, dtype=dtype, channels_last=channels_last,
+                             compiled=compiled, repeats=repeats, warmup=warmup, peaks=peaks,
+                             per_layer=per_layer, layer_modules=layer_modules)
+
+
+def _bench_record(name: str, module, report, *, device: str, dtype: str, channels_last: bool, compiled,
+                  repeats: int, warmup: int, peaks: Optional[Peaks], per_layer: bool,
+                  layer_modules: Optional[dict]) -> dict:
+    import torch
+
+    batch = report.batch
     dims = [int(d) for d in report.input.as_list()]
     x = torch.randn(batch, *dims, device=device, dtype=torch_dtype(dtype))
     if channels_last:

@@ -9,8 +9,11 @@ The module's children mirror the dotted layer names (`features.0`, `layer1.0.con
 names are torchvision's where the zoo entry uses torchvision's names. `layer_modules` maps every archcalc
 layer name to the module that computes it (merges and flatten included), for forward hooks.
 
-torch is imported at module level here: this module exists only to make torch modules, and nothing outside
-archcalc/measure/ imports it at module level.
+torch is imported at module level here: this module exists only to make torch modules. No module of archcalc
+imports it at module level: its users (verify, bench, the empirical field) import it inside the functions
+that need torch.
+
+Every layer kind of the rule registry (core/rules/) has a maker here; a test checks that none is missing.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ def makes(kinds) -> Callable:
 
 
 def buildable_kinds() -> list:
-    """Every layer kind this builder can make (a conformance test compares it with the engine's kinds)."""
+    """Every layer kind this builder can make (tests/pytorch/test_build.py compares it with the registry's)."""
     return sorted(_MAKERS)
 
 
@@ -349,7 +352,10 @@ def build_module(graph: Graph, device="cpu", dtype=None, *, input=None, init: bo
         try:
             with torch.device("meta"):
                 module = maker(layer.attrs, xs).to(dtype=dtype)
-            values[layer.name] = module(*xs)
+            # eval mode: sizing needs no batch statistics, and torch refuses a training-mode batch norm on
+            # one value per channel (batch 1 on a 1x1 map), which the dry run's batch of 1 would meet
+            values[layer.name] = module.eval()(*xs)
+            module.train()
         except ArchcalcError as err:
             raise GraphError(f"{graph.name}: layer '{layer.name}' ({layer.kind}): {err}") from None
         except (RuntimeError, ValueError, TypeError) as err:

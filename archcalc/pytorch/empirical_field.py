@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass
 from typing import Optional
 
+from ..core.report import last_local_layer
 from ..errors import ArchcalcError, InputError
 from ..core.ir import Graph
 from ..core.shape import Shape, shape_from_tuple
@@ -63,10 +64,7 @@ class EmpiricalField:
 
 def last_feature_map(report) -> str:
     """The last layer whose field is not the whole input (the last feature map before global pooling)."""
-    name = None
-    for s in report.layers:
-        if s.rf is not None and not s.rf.is_global and s.out_shape.spatial:
-            name = s.name
+    name = getattr(last_local_layer(report.layers), "name", None)
     if name is None:
         raise ArchcalcError(f"{report.model}: no layer has a local receptive field")
     return name
@@ -129,11 +127,12 @@ def measure_field(model, layer: Optional[str] = None, input=None) -> EmpiricalFi
     archcalc.pytorch.build.build_module). input: (C, H, W) or 'CxHxW'; default the smallest square input
     that contains the field. Raises InputError when no unit's field fits inside the given input.
     """
-    from ..sources import resolve
     from ..core.engine import propagate
+    from ..sources import resolve, zoo_entry
+    from .guard import check_fits, torch_errors
 
     graph = resolve(model)
-    entry = _zoo_entry(model)
+    entry = zoo_entry(model)
     channels = graph.default_input[0] if graph.default_input else 3
     x = shape_from_tuple(input) if input is not None else None
     if x is not None and not all(isinstance(d, int) for d in x.as_list()):
@@ -154,8 +153,11 @@ def measure_field(model, layer: Optional[str] = None, input=None) -> EmpiricalFi
                          f"({'x'.join(map(str, rf.size))}) inside the image; use an input of at least "
                          f"{'x'.join(map(str, need))}")
     analytic = tuple((int(f), int(e)) for f, e in rf.bounds(unit))
-    module, target, source = _torch_model(graph, entry, name, x, report)
-    measured = _gradient_extent(module, target, x, unit)
+    check_fits(propagate(graph, x, dtype="float64"), graph, "cpu", f"rf --empirical {graph.name}", training=True,
+               smaller="--input")
+    with torch_errors(f"rf --empirical {graph.name}"):
+        module, target, source = _torch_model(graph, entry, name, x, report)
+        measured = _gradient_extent(module, target, x, unit)
     return EmpiricalField(graph.name, name, tuple(x.as_list()), unit, analytic, measured, source)
 
 
@@ -168,14 +170,6 @@ def _check_layer(report, name: str) -> None:
     close = difflib.get_close_matches(name, [s.name for s in report.layers], n=3)
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
     raise InputError(f"{report.model}: no layer named '{name}'{hint}")
-
-
-def _zoo_entry(model):
-    if not isinstance(model, str) or model.lower().endswith((".yaml", ".yml", ".toml", ".json")):
-        return None
-    from ..sources import zoo
-
-    return zoo.get(model)
 
 
 # --- the torch side ----------------------------------------------------------------------------------------

@@ -123,14 +123,12 @@ def verify(model, input=None, batch: int = 1, device: str = "cpu", use_fvcore: b
     """Check the analysis of `model` (zoo name, Net, Graph or spec path) against real torch models."""
     import torch
 
-    from ..sources import resolve
     from ..core.engine import propagate
     from ..errors import InputError
-    from ..analyses.inference_memory import inference_peak
-    from ..analyses.backward_memory import saved_for_backward, training_step_bytes
+    from ..sources import resolve, zoo_entry
     from .build import build_module
-    from .counters import flop_counter_layer_flops, fvcore_available, fvcore_layer_macs, FLOP_COUNTER_FLOPS_PER_MAC
-    from .measured_memory import activation_bytes_by_layer, cuda_peaks, saved_tensor_bytes
+    from .counters import fvcore_available
+    from .guard import check_fits, torch_errors
 
     graph = resolve(model)
     report = propagate(graph, input, batch)
@@ -139,37 +137,56 @@ def verify(model, input=None, batch: int = 1, device: str = "cpu", use_fvcore: b
         raise InputError(f"{graph.name}: verify needs numeric sizes, got input {report.input}")
     if device == "cuda" and not torch.cuda.is_available():
         raise InputError("--device cuda: no CUDA device is available here")
-    entry = _zoo_entry(model, graph)
+    entry = zoo_entry(model)
     result = Verification(graph.name, list(shape), batch, device)
-    stats = {s.name: s for s in report.layers}
-    macs = _layer_macs(report)
     use_fvcore = use_fvcore and fvcore_available()
     if not use_fvcore:
         result.notes.append("fvcore is not installed: MACs checked with FlopCounterMode only")
 
-    built = build_module(graph, device="meta", input=shape)
-    x = torch.zeros((batch, *shape), device="meta")
-    shapes = _shapes_by_module(built, built.layer_modules, x)
+    check_fits(report, graph, device, f"verify {graph.name}", training=True)
+    with torch_errors(f"verify {graph.name}"):
+        built = build_module(graph, device="meta", input=shape)
+        # a torchvision twin is counted by fvcore below; the built module's fvcore count would repeat it
+        estimate = _check_built(result, graph, report, built, use_fvcore and not (entry and entry.torchvision))
+        real = built
+        if entry is not None and entry.torchvision:
+            real = _check_torchvision(result, entry, report, shape, batch, use_fvcore, estimate.total_bytes)
+        if device == "cuda":
+            _check_cuda(result, graph, report, real, "torchvision" if real is not built else "built")
+    return result
+
+
+def _check_built(result: Verification, graph, report, built, use_fvcore: bool):
+    """Per layer and in total: archcalc's figures against the module built from the graph (meta device).
+    Returns the saved-for-backward estimate, which the torchvision check reuses."""
+    import torch
+
+    from ..analyses.backward_memory import saved_for_backward
+    from .counters import FLOP_COUNTER_FLOPS_PER_MAC, flop_counter_layer_flops, fvcore_layer_macs
+    from .measured_memory import activation_bytes_by_layer, saved_tensor_bytes
+
+    shape, batch, nbytes = tuple(result.input), result.batch, report.bytes_per_element
+    shapes = _shapes_by_module(built, built.layer_modules, torch.zeros((batch, *shape), device="meta"))
     flops = flop_counter_layer_flops(built, shape, batch)
+    macs = _layer_macs(report)
     fv = {}
-    if use_fvcore and not (entry and entry.torchvision):
+    if use_fvcore:
         built.return_sinks = True  # a traced forward must keep side heads (aux classifiers) alive
         try:
             fv = fvcore_layer_macs(built, shape, batch)
         finally:
             built.return_sinks = False
     act = activation_bytes_by_layer(built, built.layer_modules, shape, batch)
-    nbytes = report.bytes_per_element
-    for name, s in stats.items():
-        fq = built.module_names[name]
-        module = built.layer_modules[name]
+    add = result.checks.append
+    for s in report.layers:
+        name = s.name
+        fq, module = built.module_names[name], built.layer_modules[name]
         row = {"layer": name, "kind": s.kind, "shape": [str(d) for d in s.out_shape.as_list()],
                "measured_shape": shapes.get(name), "params": s.params, "measured_params": _own(module, "params"),
                "macs": macs[name], "flop_counter_macs": flops.get(fq, 0) // FLOP_COUNTER_FLOPS_PER_MAC,
                "fvcore_macs": fv.get(fq) if fv else None,
                "activation_bytes": s.activation_elems * batch * nbytes, "measured_activation_bytes": act.get(name)}
         result.layers.append(row)
-        add = result.checks.append
         add(Check(name, "output shape", s.out_shape.as_list(), shapes.get(name), "built"))
         add(Check(name, "params", s.params, row["measured_params"], "built"))
         add(Check(name, "buffers", s.buffers, _own(module, "buffers"), "built"))
@@ -179,42 +196,51 @@ def verify(model, input=None, batch: int = 1, device: str = "cpu", use_fvcore: b
         add(Check(name, "activation bytes (forward hooks)", row["activation_bytes"], act.get(name), "built"))
     totals = report.totals
     add(Check("(total)", "params", totals["params"], sum(p.numel() for p in built.parameters()), "built"))
-    add(Check("(total)", "MACs (FlopCounterMode flops / 2)", totals["macs"], sum(r["flop_counter_macs"] for r in result.layers), "built"))
-    add(Check("(total)", "activation bytes (forward hooks)", totals["activation_bytes"], sum(act.values()), "built"))
+    add(Check("(total)", "MACs (FlopCounterMode flops / 2)", totals["macs"],
+              sum(r["flop_counter_macs"] for r in result.layers), "built"))
+    add(Check("(total)", "activation bytes (forward hooks)", totals["activation_bytes"], sum(act.values()),
+              "built"))
     if fv:
         add(Check("(total)", "MACs (fvcore: 1 per MAC)", totals["macs"], fv.get("", 0), "built"))
-    estimate = saved_for_backward(graph, report, "cpu")
-    saved = saved_tensor_bytes(built, shape, batch)
-    add(Check("(total)", "saved for backward bytes (saved_tensors_hooks)", estimate.total_bytes,
-              saved.activation_bytes, "built", TOLERANCE["saved for backward bytes (saved_tensors_hooks)"]))
-
-    real = built
-    if entry is not None and entry.torchvision:
-        real = _check_torchvision(result, entry, report, shape, batch, use_fvcore, estimate.total_bytes)
-    if device == "cuda":
-        peaks = cuda_peaks(_on(real, "cuda"), shape, batch)
-        cuda_estimate = saved_for_backward(graph, report, "cuda")
-        add(Check("(total)", "CUDA inference peak bytes", inference_peak(graph, report).peak_bytes,
-                  peaks.inference_bytes, "torchvision" if real is not built else "built",
-                  TOLERANCE["CUDA inference peak bytes"]))
-        add(Check("(total)", "CUDA training step peak bytes", training_step_bytes(cuda_estimate, report),
-                  peaks.training_bytes, "torchvision" if real is not built else "built",
-                  TOLERANCE["CUDA training step peak bytes"]))
-        result.notes.append(f"CUDA device: {peaks.device_name}")
-    return result
+    saved_batch = _saved_batch(result, report)
+    estimate = saved_for_backward(graph, _at_batch(report, graph, saved_batch), "cpu")
+    saved = saved_tensor_bytes(built, shape, saved_batch)
+    what = "saved for backward bytes (saved_tensors_hooks)"
+    add(Check("(total)", what, estimate.total_bytes, saved.activation_bytes, "built", TOLERANCE[what]))
+    return estimate
 
 
-def _zoo_entry(model, graph):
-    """The zoo entry when `model` is a zoo name, else None (a Net, a Graph, a spec file)."""
-    from ..sources import zoo
-    from ..errors import UnknownModelError
+def _saved_batch(result: Verification, report) -> int:
+    """The batch of the saved-for-backward check: the report's, or 2 where torch cannot train at batch 1
+    (a batch norm that sees one value per channel: after a linear layer, or on a 1x1 map)."""
+    lone = [s.name for s in report.layers if s.kind == "batchnorm" and s.in_shapes[0].elements ==
+            s.in_shapes[0].channels]
+    if report.batch > 1 or not lone:
+        return report.batch
+    result.notes.append(f"saved for backward: checked at batch 2; torch cannot train batch norm '{lone[0]}' "
+                        "on one value per channel at batch 1")
+    return 2
 
-    if not isinstance(model, str) or str(model).lower().endswith((".yaml", ".yml", ".toml", ".json")):
-        return None
-    try:
-        return zoo.get(graph.name)
-    except UnknownModelError:
-        return None
+
+def _at_batch(report, graph, batch: int):
+    from ..core.engine import propagate
+
+    return report if report.batch == batch else propagate(graph, report.input, batch, report.dtype)
+
+
+def _check_cuda(result: Verification, graph, report, model, origin: str) -> None:
+    """The analytic inference peak and training step against the CUDA allocator's peaks."""
+    from ..analyses.backward_memory import saved_for_backward, training_step_bytes
+    from ..analyses.inference_memory import inference_peak
+    from .measured_memory import cuda_peaks
+
+    peaks = cuda_peaks(_on(model, "cuda"), tuple(result.input), result.batch)
+    estimate = saved_for_backward(graph, report, "cuda")
+    for what, analytic, measured in (
+            ("CUDA inference peak bytes", inference_peak(graph, report).peak_bytes, peaks.inference_bytes),
+            ("CUDA training step peak bytes", training_step_bytes(estimate, report), peaks.training_bytes)):
+        result.checks.append(Check("(total)", what, analytic, measured, origin, TOLERANCE[what]))
+    result.notes.append(f"CUDA device: {peaks.device_name}")
 
 
 def _on(built, device):
@@ -261,72 +287,8 @@ def _check_torchvision(result, entry, report, shape, batch, use_fvcore, saved_es
               flops.get("", 0) // FLOP_COUNTER_FLOPS_PER_MAC, "torchvision"))
     if fv:
         add(Check("(total)", "MACs (fvcore: 1 per MAC)", totals["macs"], fv.get("", 0), "torchvision"))
-    saved = saved_tensor_bytes(tv, shape, batch)
+    saved = saved_tensor_bytes(tv, shape, _saved_batch(Verification("", [], 1, ""), report))
     add(Check("(total)", "saved for backward bytes (saved_tensors_hooks)", saved_estimate, saved.activation_bytes,
               "torchvision", TOLERANCE["saved for backward bytes (saved_tensors_hooks)"]))
     result.notes.append(f"torchvision model: {len(lined)} of {len(stats)} layers line up by name")
     return tv
-
-
-def lecture_comparison(cuda_results: dict | None = None) -> str:
-    """Markdown: the lecture's figures against the real models, every number computed or measured now.
-
-    cuda_results: {"vgg16": {"inference_bytes": ..., "training_bytes": ..., "device": ...}} from
-    benchmarks/cuda_verify.py, when a GPU run exists; otherwise the CUDA line says it is still to run.
-    """
-    from ..sources import analyze
-    from ..conventions import MB
-    from ..analyses.inference_memory import inference_memory
-    from ..analyses.backward_memory import training_memory
-    from .measured_memory import saved_tensor_bytes
-    from .torchvision_models import build_torchvision
-
-    def count(model):
-        return sum(p.numel() for p in model.parameters())
-
-    def mb(value):
-        return f"{value / MB:.1f} MB"
-
-    paper, paper_aux = analyze("googlenet-paper").totals["params"], analyze("googlenet-paper-aux").totals["params"]
-    tv_google, tv_google_aux = count(build_torchvision("googlenet")), count(build_torchvision("googlenet-aux"))
-    two_gpu = analyze("alexnet-paper")
-    tower = build_torchvision("alexnet")
-    conv1_paper, conv1_tv = two_gpu.layer("conv1"), analyze("alexnet").layer("features.0")
-    at224 = analyze("alexnet-paper", input=(3, 224, 224))
-    warning = next((d["message"] for d in at224.diagnostics if d["layer"] == "conv1"), "")
-    warning = warning.split("; ", 1)[-1]  # the arithmetic is shown already
-    vgg = analyze("vgg16")
-    every_output = sum(s.out_shape.elements for s in vgg.layers) * vgg.bytes_per_element
-    measured_saved = saved_tensor_bytes(build_torchvision("vgg16"), (3, 224, 224)).activation_bytes
-    lines = [
-        "| the lecture says | the real model | what it means |", "|---|---|---|",
-        f"| GoogLeNet: \"5M\" parameters | the paper's network (archcalc `googlenet-paper`): {paper:,}; with its "
-        f"two auxiliary classifiers {paper_aux:,}. torchvision's `googlenet` (counted on the torch model): "
-        f"{tv_google:,}; with aux heads {tv_google_aux:,} | neither network has 5M; the auxiliary heads, "
-        "used only in training, about double the count |",
-        f"| AlexNet: two GPUs, CONV1 is 55x55x96 split as 2x48 | `alexnet-paper` (groups=2 on conv2, 4, 5): "
-        f"conv1 {conv1_paper.out_shape}, {two_gpu.totals['params']:,} parameters; torchvision's single tower "
-        f"(counted on the torch model): conv1 {conv1_tv.out_shape}, {count(tower):,} parameters | the towers "
-        "are an artefact of 3 GB GPUs; torchvision follows the later one-tower variant (64 conv1 filters) |",
-        f"| AlexNet's input is \"really 227\", not 224 | conv1 at 227: {conv1_paper.derivation}; at 224: "
-        f"{at224.layer('conv1').derivation} ({warning}) | torchvision pads conv1 by 2 instead: "
-        f"{conv1_tv.derivation} |",
-        "| VGG16: about 100 MB of memory per image (forward) | every layer's output (ReLU, flatten, dropout "
-        f"included) as its own tensor: "
-        f"{mb(every_output)}; archcalc's activation memory (in-place ReLUs add nothing; measured by forward "
-        f"hooks, equal): {mb(vgg.totals['activation_bytes'])}; inference peak (tensors alive at once): "
-        f"{mb(inference_memory('vgg16').peak_bytes)} | no count of VGG16's forward tensors gives 100 MB "
-        "exactly; a real forward pass frees each tensor after its last use and needs far less at once |",
-        f"| VGG16: \"more for the backward pass\" | saved for backward, analytic "
-        f"{mb(training_memory('vgg16').total_bytes)}, measured with saved_tensors_hooks on torchvision's "
-        f"model {mb(measured_saved)} | what autograd keeps until backward: conv inputs, ReLU outputs, "
-        "pool inputs and indices, dropout masks |",
-    ]
-    vgg_cuda = (cuda_results or {}).get("vgg16")
-    if vgg_cuda:
-        lines.append(f"| VGG16 on a GPU | CUDA peak above the weights: inference {mb(vgg_cuda['inference_bytes'])}, "
-                     f"training step {mb(vgg_cuda['training_bytes'])} ({vgg_cuda.get('device', 'CUDA')}) | "
-                     "allocator view: includes cuDNN workspaces and weight gradients |")
-    else:
-        lines.append("| VGG16 on a GPU | CUDA peak: still to run (benchmarks/cuda_verify.py) | |")
-    return "\n".join(lines) + "\n"

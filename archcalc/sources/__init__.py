@@ -45,6 +45,19 @@ def load_spec(path) -> Graph:
     return load(path)
 
 
+def zoo_entry(model):
+    """The zoo entry that `model` names, or None when it is not a zoo name (a Net, a Graph, a spec file)."""
+    if not isinstance(model, str) or is_spec_path(model):
+        return None
+    from ..errors import UnknownModelError
+    from . import zoo
+
+    try:
+        return zoo.get(model)
+    except UnknownModelError:
+        return None
+
+
 def zoo_names() -> list:
     """Names of every zoo entry."""
     from . import zoo

@@ -14,19 +14,22 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from ..core import ir
-from ..errors import GraphError
 from ..core.ir import INPUT, Graph, Layer, per_axis
+from ..errors import GraphError
+from ..limits import MAX_LAYERS, MAX_SIZE
 
 
 class Net:
     """Collects layers in order; node names are dotted paths."""
 
     def __init__(self, name: str, input=None, source: str = "", notes=()):
+        _check_printable("model name", name)
         self.name = name
         self.default_input = tuple(input) if input is not None else None
         self.source = source
         self.notes = list(notes)
         self.extras: dict = {}  # family metadata carried to Graph.extras (e.g. survival probabilities)
+        self.channels_free = False  # True: the first layers follow the input's channels (spec files)
         self.layers: list = []
         self._names: set = {INPUT}
         self._scope: list = []
@@ -43,13 +46,15 @@ class Net:
             self._scope.pop()
 
     def _name(self, name, kind: str) -> str:
-        if name is None:
-            n = self._counts.get(kind, 0) + 1
-            self._counts[kind] = n
-            name = f"{kind}{n}"
+        if name is None:  # an automatic name skips the numbers a layer was explicitly given already
+            while True:
+                n = self._counts[kind] = self._counts.get(kind, 0) + 1
+                full = ".".join([*self._scope, f"{kind}{n}"])
+                if full not in self._names:
+                    self._names.add(full)
+                    return full
         full = ".".join([*self._scope, str(name)])
-        while full in self._names and name is None:  # pragma: no cover - automatic names never clash
-            full += "_"
+        _check_printable(f"{self.name}: layer name", full)
         if full in self._names:
             raise GraphError(f"{self.name}: layer name '{full}' is used twice")
         self._names.add(full)
@@ -58,6 +63,9 @@ class Net:
     def layer(self, kind: str, attrs, inputs, name=None) -> str:
         """Append a layer of any registered kind; returns its name."""
         inputs = (inputs,) if isinstance(inputs, str) else tuple(inputs)
+        if len(self.layers) >= MAX_LAYERS:
+            raise GraphError(f"{self.name}: more than {MAX_LAYERS:,} layers; archcalc analyses networks of up to "
+                             f"{MAX_LAYERS:,} layers")
         full = self._name(name, kind)
         self.layers.append(Layer(full, kind, attrs, inputs))
         return full
@@ -119,6 +127,9 @@ class Net:
         return self.act("tanh", x, False, name)
 
     def dropout(self, x, p=0.5, name=None) -> str:
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:  # NaN fails too
+            raise GraphError(f"{self.name}: layer {name or '(unnamed)'}: p must be a probability from 0 to 1, "
+                             f"got {p!r}")
         return self.layer("dropout", ir.Dropout(p), x, name)
 
     def flatten(self, x, name=None) -> str:
@@ -138,9 +149,25 @@ class Net:
         """Elementwise sum (a residual join)."""
         return self.layer("add", ir.Add(inplace), xs, name)
 
+    def mean(self, xs, name=None) -> str:
+        """Elementwise mean of inputs of one shape (FractalNet's join)."""
+        return self.layer("mean", ir.Mean(), xs, name)
+
+    def pad_channels(self, x, out_channels: int, name=None) -> str:
+        """The input's channels followed by zero channels up to `out_channels` (a parameter-free shortcut)."""
+        _check_positive(self.name, name, out_channels=(out_channels,))
+        return self.layer("pad_channels", ir.PadChannels(out_channels), x, name)
+
     def graph(self) -> Graph:
         return Graph(self.name, tuple(self.layers), self.default_input, self.source, tuple(self.notes),
-                     dict(self.extras))
+                     dict(self.extras), self.channels_free)
+
+
+def _check_printable(what: str, text) -> None:
+    """Names end up in tables, JSON and terminals: no newlines, control characters or lone surrogates."""
+    if not isinstance(text, str) or not text or not text.isprintable():
+        shown = text.encode("unicode_escape", "backslashreplace").decode("ascii") if isinstance(text, str) else text
+        raise GraphError(f"{what} must be printable text, got '{shown}'")
 
 
 def _check_positive(model, name, **fields) -> None:
@@ -148,6 +175,9 @@ def _check_positive(model, name, **fields) -> None:
         for v in values:
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                 raise GraphError(f"{model}: layer {name or '(unnamed)'}: {key} must be a positive integer, got {v!r}")
+            if v > MAX_SIZE:
+                raise GraphError(f"{model}: layer {name or '(unnamed)'}: {key} is above 10^18, the largest value "
+                                 "archcalc takes")
 
 
 def _check_non_negative(model, name, **fields) -> None:

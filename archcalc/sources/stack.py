@@ -23,12 +23,19 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..core import ir
-from .builder import Net
-from ..errors import InputError
 from ..core.ir import Graph
+from ..errors import InputError
+from ..limits import MAX_DIGITS, MAX_LAYERS, MAX_SIZE
+from .builder import Net
 
 KINDS = {"conv": "conv", "pool": "maxpool", "maxpool": "maxpool", "avgpool": "avgpool"}
 OPTIONS = {"s": "stride", "p": "padding", "d": "dilation"}
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """A spec echoed in a message: one line, and short."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 class RFSpecError(InputError):
@@ -84,13 +91,16 @@ class _Cursor:
 
     def fail(self, expected: str, at: Optional[int] = None):
         at = self.pos if at is None else at
-        found = f"'{self.text[at]}'" if at < len(self.text) else "the end"
-        raise RFSpecError(f"{self.what} '{self.text}': at position {at + 1} found {found}; expected {expected}")
+        found = repr(self.text[at]) if at < len(self.text) else "the end"  # repr: a newline stays on the line
+        raise RFSpecError(f"{self.what} '{_short(self.text)}': at position {at + 1} found {found}; "
+                          f"expected {expected}")
 
     def number(self, expected: str, minimum: int = 1) -> int:
-        match = re.compile(r"\d+").match(self.text, self.pos)
+        match = re.compile(r"[0-9]+").match(self.text, self.pos)
         if not match:
             self.fail(expected)
+        if len(match.group().lstrip("0")) > MAX_DIGITS or int(match.group()) > MAX_SIZE:
+            self.fail("a number of at most 10^18")
         value = int(match.group())
         if value < minimum:
             self.fail(f"a number of at least {minimum}")
@@ -100,7 +110,7 @@ class _Cursor:
     def pair(self, expected: str, minimum: int = 1) -> tuple:
         """`k` or `khxkw`: one value per axis."""
         first = self.number(expected, minimum)
-        if self.peek() == "x" and re.compile(r"x\d").match(self.text, self.pos):
+        if self.peek() == "x" and re.compile(r"x[0-9]").match(self.text, self.pos):
             self.pos += 1
             return first, self.number(expected, minimum)
         return first, first
@@ -120,6 +130,8 @@ def parse_stack(text: str) -> StackSpec:
         count = cur.number("a whole number (how many layers), as in 3x3x3")
     if cur.peek():
         cur.fail("the end (a stack is KHxKW or KHxKWxN, e.g. 3x3x3)")
+    if count > MAX_LAYERS:
+        raise RFSpecError(f"stack '{cur.text}': {count:,} layers; archcalc analyses up to {MAX_LAYERS:,}")
     conv = LayerSpec("conv", (kh, kw), (1, 1), ((kh - 1) // 2, (kw - 1) // 2))
     return StackSpec(cur.text, "stack", (conv,) * count)
 
@@ -157,6 +169,9 @@ def parse_layer_list(text: str) -> StackSpec:
         if cur.peek() == "*":
             cur.pos += 1
             repeat = cur.number("a repeat count after '*', as in conv3p1*3")
+            if len(layers) + repeat > MAX_LAYERS:
+                raise RFSpecError(f"layer list '{_short(cur.text)}': more than {MAX_LAYERS:,} layers; archcalc "
+                                  f"analyses up to {MAX_LAYERS:,}")
         layers += [LayerSpec(kind, kernel, values["stride"], values["padding"], values["dilation"])] * repeat
         if not cur.peek():
             break
@@ -174,7 +189,7 @@ def is_stack(text: str) -> bool:
 def is_layer_list(text: str) -> bool:
     """A layer list has a comma, or is one layer word directly followed by a kernel size."""
     text = text.strip()
-    return "," in text or bool(re.match(r"(conv|pool|maxpool|avgpool)\d", text))
+    return "," in text or bool(re.match(r"(conv|pool|maxpool|avgpool)[0-9]", text))
 
 
 def parse(text: str) -> StackSpec:

@@ -189,7 +189,7 @@ def test_lecture_ranks_follow_published_figures(capsys):
     # no bench JSON: the forward-time column has no figures and no ranks
     assert all(c["value"] is None and c["rank"] is None for c in cells if c["criterion"] == "forward time")
     vgg = next(c for c in cells if c["model"] == "vgg16" and c["criterion"] == "forward time")
-    assert vgg["word"] == "가장 길다"  # quoted from the seed note's conclusion table
+    assert vgg["word"] == "가장 길다"  # quoted from the lecture note's conclusion table
 
 
 def test_lecture_markdown_parses(capsys):
@@ -208,3 +208,14 @@ def test_compare_without_bench_never_imports_torch():
               "assert not bad, bad\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_rf_column_is_the_field_of_the_last_feature_map(capsys):
+    code, out, _ = cli(capsys, "compare", "alexnet", "lenet5", "--columns", "rf", "--format", "csv")
+    assert code == 0
+    # alexnet: conv 11 s4 -> 11 (jump 4); pool 3 s2 -> 11 + 2*4 (jump 8); conv 5 -> + 4*8; pool 3 s2 -> + 2*8
+    # (jump 16); three conv 3 -> + 3 * 2*16; pool 3 s2 -> + 2*16; then global pooling and FC
+    alexnet = 11 + 2 * 4 + 4 * 8 + 2 * 8 + 3 * 2 * 16 + 2 * 16
+    # lenet5: conv 5 -> 5; pool 2 s2 -> + 1 (jump 2); conv 5 -> + 4*2; pool 2 s2 -> + 2 (jump 4); c5 -> + 4*4
+    lenet5 = 5 + 1 + 4 * 2 + 2 + 4 * 4
+    assert list(csv.reader(io.StringIO(out))) == [["model", "rf"], ["alexnet", str(alexnet)], ["lenet5", str(lenet5)]]

@@ -40,9 +40,9 @@ def test_vgg16_peak_is_its_first_two_block_one_convs():
     assert inference_memory("vgg16").peak_bytes == 2 * 64 * 224 * 224 * F32
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("name", ["vgg16_bn", "googlenet", "densenet121", "fractal-block"])
 def test_measured_activation_bytes_equal_the_engine(name):
-    pytest.importorskip("torch", reason="forward hooks need torch")
     from archcalc.pytorch.build import build_module
     from archcalc.pytorch.measured_memory import activation_bytes_by_layer
 

@@ -35,6 +35,14 @@ def test_bytes_moved_is_inputs_plus_output_plus_weights(report):
     assert bytes_moved(report, report.layer("fc")) == (512 + 10) * 2 * FLOAT32 + (512 * 10 + 10) * FLOAT32
 
 
+def test_dropout_is_the_identity_at_inference_and_moves_nothing():
+    net = Net("d", (8, 4, 4))
+    net.softmax(net.dropout(net.input, 0.5, name="drop"), name="softmax")
+    report = archcalc.analyze(net, batch=2, dtype="float32")
+    assert bytes_moved(report, report.layer("drop")) == 0
+    assert bytes_moved(report, report.layer("softmax")) == (8 * 4 * 4 + 8 * 4 * 4) * 2 * FLOAT32
+
+
 def test_bounds_take_the_larger_of_compute_and_memory(report):
     peaks = Peaks.from_units(1.0, 1.0)  # 10^12 FLOP/s, 10^9 bytes/s
     bounds = {b.name: b for b in layer_bounds(report, peaks)}

@@ -55,8 +55,9 @@ def test_bad_input_is_one_line_and_exit_2_before_torch(argv, says):
     assert heavy == ""  # rejected before torch was imported
 
 
+@pytest.mark.torch
 def test_cuda_without_a_gpu_is_exit_2(capsys):
-    torch = pytest.importorskip("torch")
+    import torch
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU")
     assert run(["bench", "alexnet", "--device", "cuda"]) == 2
@@ -64,8 +65,8 @@ def test_cuda_without_a_gpu_is_exit_2(capsys):
     assert len(err) == 1 and "no CUDA GPU" in err[0]
 
 
+@pytest.mark.torch
 def test_peak_tflops_alone_on_the_cpu_is_exit_2(capsys):
-    pytest.importorskip("torch")
     assert run(["bench", "alexnet", "--device", "cpu", "--peak-tflops", "1"]) == 2
     assert "give both" in capsys.readouterr().err
 
@@ -73,8 +74,9 @@ def test_peak_tflops_alone_on_the_cpu_is_exit_2(capsys):
 FAST = ["--input", "3x64x64", "--repeats", "2", "--warmup", "1"]
 
 
+@pytest.mark.torch
 def test_json_document(capsys):
-    torch = pytest.importorskip("torch")
+    import torch
     assert run(["bench", "alexnet", "--batch", "1,2", "--json", "--peak-tflops", "1", "--bandwidth-gbs", "10",
                 *FAST]) == 0
     out, err = capsys.readouterr()
@@ -94,8 +96,8 @@ def test_json_document(capsys):
         assert err.splitlines() == ["archcalc: no CUDA GPU found; benchmarking on the CPU"]
 
 
+@pytest.mark.torch
 def test_csv_markdown_table_and_plot(tmp_path, capsys):
-    pytest.importorskip("torch")
     plot = tmp_path / "bench.png"
     assert run(["bench", "alexnet", "--device", "cpu", "--batch", "1,2", "-f", "csv", "--plot", str(plot),
                 *FAST]) == 0
@@ -111,9 +113,9 @@ def test_csv_markdown_table_and_plot(tmp_path, capsys):
     assert "alexnet" in table and "no peaks for the CPU" in table
 
 
+@pytest.mark.torch
 def test_the_lectures_four_networks_on_the_cpu(capsys):
-    # issue 6: `archcalc bench alexnet vgg16 googlenet resnet152 --device cpu --batch 1` works in CI
-    pytest.importorskip("torch", reason="bench runs torch models (the [torch] extra)")
+    # `archcalc bench alexnet vgg16 googlenet resnet152 --device cpu --batch 1` works where CI runs (a CPU)
     models = ["alexnet", "vgg16", "googlenet", "resnet152"]
     code = run(["bench", *models, "--device", "cpu", "--batch", "1", "--repeats", "2", "--warmup", "1", "--json"])
     out = json.loads(capsys.readouterr().out)

@@ -5,7 +5,6 @@ import pytest
 from archcalc import Net
 
 from archcalc.sources import analyze
-from archcalc.core.rules import METRICS, _RULES, known_kinds
 
 
 def one_layer(input, build):
@@ -92,15 +91,3 @@ def test_concat_and_add():
     report = analyze(net)
     assert report.layer("concat1").out_shape.channels == 4 + 12
     assert report.layer("add1").other_ops == 16 * 8 * 8
-
-
-def test_every_kind_has_every_rule():
-    for kind in known_kinds():
-        assert set(_RULES[kind]) == set(METRICS), kind
-
-
-def test_registering_a_rule_twice_is_an_error():
-    from archcalc.core.rules import rule
-
-    with pytest.raises(ValueError, match="twice"):
-        rule("conv", "shape")(lambda a, ins: None)

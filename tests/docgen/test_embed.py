@@ -61,7 +61,7 @@ def test_a_changed_table_is_stale(tmp_path, capsys):
     ("<!-- archcalc compare alexnet -->\n<!-- archcalc list -->\n<!-- /archcalc -->\n", 2, "opens inside"),
     ("<!-- archcalc -->\n<!-- /archcalc -->\n", 1, "names no command"),
     ("x\n\n<!-- archcalc compare alexnet\n<!-- /archcalc -->\n", 3, "malformed"),
-    ("<!-- archcalc embed README.md -->\n<!-- /archcalc -->\n", 1, "embed command itself"),
+    ("<!-- archcalc embed README.md -->\n<!-- /archcalc -->\n", 1, "a region cannot run 'embed'"),
 ])
 def test_malformed_markers_exit_2_naming_file_and_line(tmp_path, capsys, text, line, message):
     doc = tmp_path / "doc.md"

@@ -33,7 +33,7 @@ def test_verdicts_follow_the_quoted_rounding():
 
 
 def test_naive_inception_matches_854m(claims):
-    # seed: 1x1 128, 3x3 192, 5x5 96 on 28x28x256
+    # the lecture note: 1x1 128, 3x3 192, 5x5 96 on 28x28x256
     c = claims["inception-naive-macs"]
     assert c.computed == 28 * 28 * 256 * (128 + 3 * 3 * 192 + 5 * 5 * 96)
     assert c.verdict == "holds"
@@ -61,8 +61,9 @@ def test_stochastic_depth_claim_is_the_papers_formula(claims):
     assert claims["stochastic-depth"].computed == pytest.approx((3 * 54 - 1) / 4)
 
 
+@pytest.mark.torch
 def test_parameter_ratios_against_torchvision(claims):
-    torch = pytest.importorskip("torch", reason="torch is an optional extra")
+    import torch
     from archcalc.pytorch.torchvision_import import models
 
     def count(name):

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-torch = pytest.importorskip("torch")
+import torch
 
 import archcalc  # noqa: E402
 from archcalc import Net  # noqa: E402
@@ -164,7 +164,6 @@ def test_options_override_calibration_and_need_both_on_cpu():
 
 
 def test_spec_built_model_runs():
-    pytest.importorskip("archcalc.pytorch.build", reason="archcalc.pytorch.build is not there yet")
     doc = bench.run_bench(["lenet5"], device="cpu", batches=(2,), repeats=2, warmup=1, per_layer=True)
     rows = {r["name"]: r for r in doc["results"][0]["per_layer"]}
     assert rows["c1"]["measured_ms"] > 0  # build_module's layer_modules are hooked by their layer names

@@ -9,10 +9,11 @@ device: no memory, no arithmetic.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
-torch = pytest.importorskip("torch", reason="the property tests build torch modules (the [torch] extra)")
-hypothesis = pytest.importorskip("hypothesis", reason="hypothesis is a dev dependency")
+import torch
 
 from hypothesis import HealthCheck, assume, given, settings, strategies as st  # noqa: E402
 
@@ -68,9 +69,12 @@ def specs(draw):
             y = net.conv(x, c, 3, padding=1)
             x = net.add([y, x], inplace=draw(st.booleans()))
         else:  # two or three branches of different widths, same spatial size, concatenated
-            outs = [net.conv(x, draw(st.integers(1, 3)), k, padding=k // 2) for k in (1, 3, 5)[:draw(st.integers(2, 3))]]
-            x = net.concat(outs)
-            c = sum(archcalc.analyze(net.graph()).layer(o).out_shape.channels for o in outs)
+            kernels = (1, 3, 5)[:draw(st.integers(2, 3))]
+            widths = [draw(st.integers(1, 3)) for _ in kernels]
+            # the widths give the channels: analysing the half-made net here would raise when it is already
+            # invalid (a kernel larger than its input), which the test skips instead
+            x = net.concat([net.conv(x, w, k, padding=k // 2) for w, k in zip(widths, kernels)])
+            c = sum(widths)
     if draw(st.booleans()):
         x = net.adaptive_avgpool(x, draw(st.integers(1, 2)))
         x = net.flatten(x)
@@ -85,6 +89,9 @@ def test_random_specs_agree_with_torch(graph, batch):
         report = archcalc.analyze(graph, batch=batch)
     except ArchcalcError:
         assume(False)  # e.g. a kernel larger than its input: the engine refuses, as it should
+    # torch refuses to train a batch norm on one value per channel (batch 1 on a 1x1 map): the saved-for-
+    # backward measurement below cannot run there; a torch limit, not the engine's
+    assume(batch > 1 or all(math.prod(s.in_shapes[0].spatial) > 1 for s in report.layers if s.kind == "batchnorm"))
     shape = graph.default_input
     module = build_module(graph, device="meta")
     shapes = {}

@@ -3,7 +3,7 @@ real torch model (positive weights, identity activations, max pools as window me
 
 import pytest
 
-torch = pytest.importorskip("torch", reason="the empirical receptive field needs torch")
+import torch
 
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 

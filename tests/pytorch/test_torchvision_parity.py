@@ -1,4 +1,4 @@
-"""Every zoo entry named after a torchvision model is exactly torchvision's architecture (issue 2).
+"""Every zoo entry named after a torchvision model is exactly torchvision's architecture.
 
 Expected values come from the real torchvision model (meta device: no memory, no init), and from fvcore's
 count of the same model at the entry's default input; never from the engine. Parametrised over
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-torch = pytest.importorskip("torch", reason="torchvision parity needs torch (the [torch] extra)")
+import torch
 
 import archcalc  # noqa: E402
 from archcalc.sources import zoo  # noqa: E402
@@ -75,9 +75,9 @@ def test_layer_shapes_and_parameters_equal_torchvision_where_names_line_up(entry
     assert compared >= len(weighted)
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("entry", TORCHVISION_ENTRIES, ids=IDS)
 def test_conv_and_linear_macs_equal_fvcore(entry, tv_models):
-    pytest.importorskip("fvcore", reason="fvcore is not installed")
     from archcalc.pytorch.counters import fvcore_macs, skips_modules_at_inference
 
     model = tv_models(entry)

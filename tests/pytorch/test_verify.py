@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-torch = pytest.importorskip("torch", reason="verify builds torch models (the [torch] extra)")
+import torch
 
 from archcalc.cli import run  # noqa: E402
 from archcalc.core.rules import rules_for  # noqa: E402
@@ -89,4 +89,4 @@ def test_lecture_text_uses_the_real_models(capsys):
     googlenet = sum(p.numel() for p in build_torchvision("googlenet").parameters())
     alexnet = sum(p.numel() for p in build_torchvision("alexnet").parameters())
     assert f"{googlenet:,}" in out and f"{alexnet:,}" in out
-    assert "(227 - 11)/4 + 1 = 55" in out  # the seed's own arithmetic for conv1
+    assert "(227 - 11)/4 + 1 = 55" in out  # the lecture's own arithmetic for conv1

@@ -143,7 +143,7 @@ INLINE = [
     ("name: x\nlayers:\n  - {kind: dropout, p: high}\n", "high", "layers[0].p", "p must be a number"),
     ("name: x\nlayers:\n  - {kind: conv, out_channels: 4, kernel:}\n", "kernel", "layers[0].kernel", "has no value"),
     ("name: x\nlayers:\n  - {kind: relu, repeat: 90000}\n  - {repeat: 90000, kind: relu}\n",
-     "{repeat: 90000", "layers[1]", "more than 100000 layers"),
+     "{repeat: 90000", "layers[1]", "more than 100,000 layers"),
     ("name: x\nlayers: []\n", "layers", "layers", "non-empty list"),
     ("- {kind: relu}\n", "relu", "", "must be a mapping"),
     ("a: &a [*a]\n", "a:", "a[0]", "refers to itself"),

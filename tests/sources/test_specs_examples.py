@@ -60,7 +60,7 @@ def test_example_matches_zoo_layer_by_layer(example):
 
 
 def test_inception_naive_costs_the_lectures_854m_ops():
-    """The seed's figure: 1x1 conv 128, 3x3 conv 192, 5x5 conv 96 on 28x28x256 = 854M multiply-adds."""
+    """The lecture's figure: 1x1 conv 128, 3x3 conv 192, 5x5 conv 96 on 28x28x256 = 854M multiply-adds."""
     report = archcalc.analyze(str(EXAMPLES / "inception-naive.json"))
     assert report.totals["macs"] == 28 * 28 * 128 * 1 * 1 * 256 + 28 * 28 * 192 * 3 * 3 * 256 + 28 * 28 * 96 * 5 * 5 * 256
     assert report.layers[-1].out_shape.as_list() == [128 + 192 + 96 + 256, 28, 28]

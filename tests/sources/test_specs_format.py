@@ -127,8 +127,6 @@ def test_if_skips_and_empty_branch_is_identity(tmp_path):
 
 def test_other_joins_by_kind(tmp_path):
     """join: any kind that merges (mean, FractalNet's join, included)."""
-    if "mean" not in spec_kinds():
-        pytest.skip("no mean kind in this build")
     graph = load_spec(write(tmp_path, """
         name: t
         input: [8, 8, 8]

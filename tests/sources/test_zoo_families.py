@@ -162,9 +162,10 @@ def test_mean_join_counts_its_ops():
 
 
 # --- against torchvision ----------------------------------------------------------------------------------
+@pytest.mark.torch
 @pytest.mark.parametrize("name", TORCHVISION)
 def test_parameters_equal_torchvision(name):
-    torch = pytest.importorskip("torch", reason="torch is an optional extra")
+    import torch
     from archcalc.pytorch.torchvision_import import models
 
     entry = zoo.get(name)
@@ -175,9 +176,9 @@ def test_parameters_equal_torchvision(name):
 
 @pytest.mark.parametrize("name", ["squeezenet1_0", "squeezenet1_1", "densenet121", "resnext50_32x4d",
                                   "wide_resnet50_2"])
+@pytest.mark.torch
 def test_macs_equal_fvcore_at_a_small_input(name):
-    torch = pytest.importorskip("torch", reason="torch is an optional extra")
-    pytest.importorskip("fvcore", reason="fvcore is an optional extra")
+    import torch
     from archcalc.pytorch.torchvision_import import models
 
     with warnings.catch_warnings():

@@ -1,9 +1,11 @@
-"""Elementwise activations, all from one factory: a name and an approximate cost in ops per element."""
+"""Activations: the elementwise ones, all from one factory (a name, an approximate cost in ops per element
+and what backward keeps), and softmax over channels."""
 
 from __future__ import annotations
 
-from . import NO_PARAMS, rule
+from . import NO_PARAMS, flags, rule
 from .passthrough import no_macs, same_rf, same_shape
+from .saved import Extra, Saved, inplace_alias
 
 # ops per element; the transcendental ones are counted as a handful of ops, an approximation
 ACTIVATION_COST = {
@@ -20,11 +22,42 @@ ACTIVATION_COST = {
 }
 
 
+# activations whose backward formula uses the result (relu, sigmoid, tanh: d/dx from y) keep the output;
+# the others keep the input. For an in-place op both are the same storage.
+def result_saved(a, ins, out, device):
+    """threshold_backward / sigmoid_backward / tanh_backward take the result."""
+    return Saved(output=True, alias=inplace_alias(a))
+
+
+def input_or_result_saved(a, ins, out, device):
+    """leaky_relu / elu backward take the input; their in-place forms take the result, the same storage."""
+    return Saved(inputs=(0,), alias=inplace_alias(a))
+
+
+def input_saved(a, ins, out, device):
+    """hardtanh / gelu / silu / hardswish / hardsigmoid backward take the input. In place, the op would
+    overwrite it, so autograd keeps a copy of the original input (seen with saved_tensors_hooks: a storage
+    apart from the output's)."""
+    if getattr(a, "inplace", False):
+        return Saved(extras=(Extra("copy of the input", out.elements),), alias=0)
+    return Saved(inputs=(0,))
+
+
+BACKWARD_KEEPS = {
+    "relu": result_saved, "sigmoid": result_saved, "tanh": result_saved,
+    "leaky_relu": input_or_result_saved, "elu": input_or_result_saved,
+    "relu6": input_saved, "gelu": input_saved, "silu": input_saved, "hardswish": input_saved,
+    "hardsigmoid": input_saved,
+}
+
+
 def _make(kind: str, cost: int) -> None:
+    flags(kind, weighted=False, moves_bytes=True)
     rule(kind, "shape")(same_shape)
     rule(kind, "rf")(same_rf)
     rule(kind, "macs")(no_macs)
     rule(kind, "params")(lambda a, ins: NO_PARAMS)
+    rule(kind, "saved")(BACKWARD_KEEPS[kind])
 
     @rule(kind, "other_ops")
     def other_ops(a, ins, out):
@@ -40,3 +73,28 @@ def _make(kind: str, cost: int) -> None:
 
 for _kind, _cost in ACTIVATION_COST.items():
     _make(_kind, _cost)
+
+
+flags("softmax", weighted=False, moves_bytes=True)
+rule("softmax", "shape")(same_shape)
+rule("softmax", "rf")(same_rf)
+rule("softmax", "macs")(no_macs)
+rule("softmax", "params")(lambda a, ins: NO_PARAMS)
+
+
+@rule("softmax", "other_ops")
+def softmax_other_ops(a, ins, out):
+    """Approximate: an exp, an add and a divide per element."""
+    return 3 * out.elements
+
+
+@rule("softmax", "activation")
+def softmax_activation(a, ins, out):
+    """Elements: the output is a new tensor."""
+    return out.elements
+
+
+@rule("softmax", "saved")
+def softmax_saved(a, ins, out, device):
+    """_softmax_backward_data takes the result."""
+    return Saved(output=True)

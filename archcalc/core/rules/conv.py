@@ -6,8 +6,11 @@ from ...errors import ShapeError
 from ..ir import Conv
 from ..receptive import window_rf
 from ..shape import product
-from . import Params, rule
+from . import Params, flags, rule
+from .saved import Saved
 from .window import window_shape
+
+flags("conv", weighted=True, moves_bytes=True)
 
 
 @rule("conv", "shape")
@@ -53,3 +56,9 @@ def conv_activation(a: Conv, ins, out):
 def conv_rf(a: Conv, in_rfs, ins):
     """Field grows by (dilated kernel - 1) jumps; jump multiplies by the stride."""
     return window_rf(in_rfs[0], a.kernel, a.stride, a.padding, a.dilation), None
+
+
+@rule("conv", "saved")
+def conv_saved(a: Conv, ins, out, device):
+    """convolution: its input (for the weight's grad) and its weight (a parameter, not counted)."""
+    return Saved(inputs=(0,), trainable=True)

@@ -15,9 +15,12 @@ from ...errors import ShapeError
 from ..ir import Mean, PadChannels
 from ..receptive import merge_rf
 from ..shape import Shape, is_symbolic
-from . import NO_PARAMS, ShapeOut, rule
+from . import NO_PARAMS, ShapeOut, flags, rule
 from .merge import common_shape
 from .passthrough import no_macs, same_rf
+from .saved import Saved
+
+flags(("mean", "pad_channels"), weighted=False, moves_bytes=True)
 
 
 @rule("mean", "shape")
@@ -65,3 +68,10 @@ def mean_field(a, in_rfs, ins):
 
 
 rule("pad_channels", "rf")(same_rf)
+
+
+@rule(("mean", "pad_channels"), "saved")
+def join_saved(a, ins, out, device):
+    """A mean of inputs (adds, a divide by a number) and a zero pad (backward slices): nothing saved; each
+    writes a new output."""
+    return Saved()

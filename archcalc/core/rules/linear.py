@@ -1,19 +1,15 @@
-"""Rules for fully connected layers, flatten, dropout and softmax."""
+"""Rules for fully connected layers."""
 
 from __future__ import annotations
 
 from ...errors import ShapeError
 from ..ir import Linear
-from ..receptive import global_rf
 from ..shape import Shape
-from . import NO_PARAMS, Params, ShapeOut, rule
-from .passthrough import no_macs, same_rf, same_shape
+from . import Params, ShapeOut, flags, rule
+from .reshape import flat_rf
+from .saved import Saved
 
-
-def _to_global(a, in_rfs, ins):
-    """Every output sees the whole input."""
-    rf = in_rfs[0]
-    return (rf if rf.is_global else global_rf(len(rf.size), rf.jump)), None
+flags("linear", weighted=True, moves_bytes=True)
 
 
 @rule("linear", "shape")
@@ -49,42 +45,10 @@ def linear_activation(a, ins, out):
     return out.elements
 
 
-rule("linear", "rf")(_to_global)
+rule("linear", "rf")(flat_rf)
 
 
-@rule("flatten", "shape")
-def flatten_shape(a, ins):
-    """Output: one vector of C x H x W."""
-    (x,) = ins
-    return ShapeOut(Shape(x.elements), f"{x} -> {x.elements}")
-
-
-rule(("flatten", "dropout", "softmax"), "params")(lambda a, ins: NO_PARAMS)
-rule(("flatten", "dropout", "softmax"), "macs")(no_macs)
-rule("flatten", "rf")(_to_global)
-rule(("dropout", "softmax"), "shape")(same_shape)
-rule(("dropout", "softmax"), "rf")(same_rf)
-
-
-@rule(("flatten", "dropout"), "other_ops")
-def view_other_ops(a, ins, out):
-    """None: flatten is a view, dropout is the identity at inference."""
-    return 0
-
-
-@rule(("flatten", "dropout"), "activation")
-def view_activation(a, ins, out):
-    """None: flatten is a view of its input; dropout at inference returns its input."""
-    return 0
-
-
-@rule("softmax", "other_ops")
-def softmax_other_ops(a, ins, out):
-    """Approximate: an exp, an add and a divide per element."""
-    return 3 * out.elements
-
-
-@rule("softmax", "activation")
-def softmax_activation(a, ins, out):
-    """Elements: the output is a new tensor."""
-    return out.elements
+@rule("linear", "saved")
+def linear_saved(a: Linear, ins, out, device):
+    """addmm / mm: the input matrix and the weight (a parameter, not counted)."""
+    return Saved(inputs=(0,), trainable=True)

@@ -6,10 +6,13 @@ from ...errors import ShapeError
 from ..ir import Add
 from ..receptive import merge_rf
 from ..shape import Shape, is_symbolic
-from . import NO_PARAMS, ShapeOut, rule
+from . import NO_PARAMS, ShapeOut, flags, rule
 from .passthrough import no_macs
+from .saved import Saved, inplace_alias
 
 MERGES = ("concat", "add")
+
+flags(MERGES, weighted=False, moves_bytes=True)
 
 
 def _same(a, b) -> bool:
@@ -79,3 +82,15 @@ def add_activation(a: Add, ins, out):
 def merge_field(a, in_rfs, ins):
     """The largest field over the inputs; unequal jumps are reported."""
     return merge_rf(in_rfs)
+
+
+@rule("concat", "saved")
+def concat_saved(a, ins, out, device):
+    """cat: nothing saved (backward splits by sizes); the output is a new tensor."""
+    return Saved()
+
+
+@rule("add", "saved")
+def add_saved(a: Add, ins, out, device):
+    """An add keeps nothing; in place it writes into its first input."""
+    return Saved(alias=inplace_alias(a))

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from ...errors import ShapeError
 from ..ir import LRN, BatchNorm
-from . import NO_PARAMS, Params, rule
+from ..shape import product
+from . import NO_PARAMS, Params, flags, rule
 from .passthrough import no_macs, same_rf, same_shape
+from .saved import STAT_BYTES, Extra, Saved
+
+flags(("batchnorm", "lrn"), weighted=False, moves_bytes=True)
 
 rule(("batchnorm", "lrn"), "shape")(same_shape)
 rule(("batchnorm", "lrn"), "rf")(same_rf)
@@ -50,3 +54,25 @@ def lrn_other_ops(a: LRN, ins, out):
 def lrn_activation(a, ins, out):
     """Elements: the output is a new tensor."""
     return out.elements
+
+
+@rule("batchnorm", "saved")
+def batchnorm_saved(a: BatchNorm, ins, out, device):
+    """Training batch norm: its input, and the batch mean and inverse std per channel (float32)."""
+    c = ins[0].channels
+    stats = tuple(Extra(what, c, STAT_BYTES, per_sample=False) for what in ("batch mean", "batch inverse std"))
+    return Saved(inputs=(0,), extras=stats, trainable=a.affine)
+
+
+@rule("lrn", "saved")
+def lrn_saved(a: LRN, ins, out, device):
+    """F.local_response_norm as torch writes it: x*x, pad, avg_pool3d, *alpha, +k, **beta, x / div.
+
+    avg_pool3d keeps the padded squares (C + size - 1 channels); pow keeps its base (the +k result);
+    the division keeps x and the pow result; x*x keeps x (the same storage).
+    """
+    (x,) = ins
+    plane = product(x.spatial)
+    padded = (x.channels + a.size - 1) * plane
+    return Saved(inputs=(0,), extras=(Extra("padded squares", padded), Extra("k + alpha*avg", out.elements),
+                                      Extra("(k + alpha*avg)^beta", out.elements)))

@@ -1,4 +1,4 @@
-"""Shared rules for layers that keep their input's shape and field (norms, activations, dropout)."""
+"""Shared rules for layers that keep their input's shape and field (norms, activations, dropout, softmax)."""
 
 from __future__ import annotations
 

@@ -6,11 +6,14 @@ from ...errors import ShapeError
 from ..ir import AdaptivePool, Pool
 from ..receptive import global_rf, uneven_windows_rf, window_rf
 from ..shape import Shape, ceil_div, product
-from . import NO_PARAMS, ShapeOut, rule
+from . import NO_PARAMS, ShapeOut, flags, rule
+from .saved import INDEX_BYTES, Extra, Saved
 from .window import window_shape
 
 POOLS = ("maxpool", "avgpool")
 ADAPTIVE = ("adaptive_avgpool", "adaptive_maxpool")
+
+flags(POOLS + ADAPTIVE, weighted=False, moves_bytes=True)
 
 
 @rule(POOLS, "shape")
@@ -119,3 +122,23 @@ def adaptive_rf(a: AdaptivePool, in_rfs, ins):
     if any(r is None for r in regular):
         return uneven_windows_rf(rf, tuple(x.spatial), tuple(a.output))
     return window_rf(rf, tuple(k for k, _ in regular), tuple(s for _, s in regular), (0,) * axes, (1,) * axes), None
+
+
+@rule(("maxpool", "adaptive_maxpool"), "saved")
+def maxpool_saved(a, ins, out, device):
+    """max_pool2d_with_indices: its input and the int64 index of each output's maximum."""
+    return Saved(inputs=(0,), extras=(Extra("indices", out.elements, INDEX_BYTES),))
+
+
+@rule("avgpool", "saved")
+def avgpool_saved(a: Pool, ins, out, device):
+    """avg_pool2d: its input (the backward formula takes `self`)."""
+    return Saved(inputs=(0,))
+
+
+@rule("adaptive_avgpool", "saved")
+def adaptive_avgpool_saved(a: AdaptivePool, ins, out, device):
+    """Its input; to a 1x1 output torch computes a mean instead, whose backward keeps only sizes."""
+    if all(o == 1 for o in a.output):
+        return Saved()
+    return Saved(inputs=(0,))

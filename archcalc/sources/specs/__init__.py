@@ -53,16 +53,22 @@ def load_spec(path) -> Graph:
     if "description" in data:
         _text(doc, data, "description", "")
     notes = data.get("notes", [])
-    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
-        raise doc.error(("notes",), "notes must be a list of text lines")
+    if not isinstance(notes, list) or not all(isinstance(n, str) and n.isprintable() for n in notes):
+        raise doc.error(("notes",), "notes must be a list of text lines (one line each, printable)")
     net = Net(name, _input(doc, data.get("input")), source, notes)
+    net.channels_free = True  # a spec's layers take their input channels from the input, whatever it is
     blocks = _blocks(doc, data.get("blocks", {}))
     if "layers" not in data:
         raise doc.error((), "the spec has no 'layers'")
     if not isinstance(data["layers"], list) or not data["layers"]:
         raise doc.error(("layers",), "layers must be a non-empty list of layer entries")
     expander = Expander(doc, net, blocks)
-    expander.sequence(data["layers"], ("layers",), net.input, Frame())
+    try:
+        expander.sequence(data["layers"], ("layers",), net.input, Frame())
+    except RecursionError:  # nesting within the limits, multiplied by blocks used inside blocks
+        raise doc.error(("layers",), "the entries nest too deeply (groups and blocks within each other)") from None
+    if not net.layers:
+        raise doc.error(("layers",), "the spec makes no layer (every entry is empty or has if: false)")
     net.extras["spec_locations"] = expander.locations
     return net.graph()
 
@@ -79,6 +85,8 @@ def _text(doc: Document, data: dict, key: str, default: str) -> str:
     value = data.get(key, default)
     if not isinstance(value, str) or not value.strip():
         raise doc.error((key,), f"{key} must be non-empty text, got {value!r}")
+    if not value.isprintable():
+        raise doc.error((key,), f"{key} must be one line of printable text, got {value!r}")
     return value
 
 
@@ -86,7 +94,7 @@ def _input(doc: Document, raw):
     """The default input size: [3, 224, 224], '3x224x224' or '3xHxW'; None when the file gives none."""
     if raw is None:
         return None
-    if isinstance(raw, list) and raw and not any(isinstance(d, (bool, list, dict)) for d in raw):
+    if isinstance(raw, list) and raw and all(isinstance(d, (int, str)) and not isinstance(d, bool) for d in raw):
         text = "x".join(str(d) for d in raw)
     elif isinstance(raw, str):
         text = raw

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Optional
 import yaml
 
 from ...errors import SpecError
+from ...limits import MAX_FILE_BYTES, MAX_NESTING
 
 # a YAML file whose aliases expand to more nodes than this is refused (the "billion laughs" file)
 MAX_NODES = 200_000
@@ -77,26 +79,70 @@ class Document:
 
 def read_document(path: str) -> Document:
     """Read and parse a spec file; every failure is a one-line SpecError naming the file."""
-    file = Path(path)
-    if not file.exists():
-        raise SpecError(f"spec file '{path}' not found")
-    if file.is_dir():
-        raise SpecError(f"spec file '{path}' is a directory")
+    text = read_text_file(path, "spec file")
+    if not text.strip():
+        raise SpecError(f"{path}: the file is empty")
+    suffix = Path(path).suffix.lower()
     try:
-        text = file.read_text(encoding="utf-8")
+        if suffix == ".toml":
+            doc = _toml(path, text)
+        elif suffix == ".json":
+            doc = _json(path, text)
+        else:
+            doc = Document(path, *_yaml(path, text))
+    except RecursionError:  # the parsers recurse once per level of nesting
+        raise SpecError(f"{path}: nested more than {MAX_NESTING} levels deep") from None
+    except ValueError as err:  # e.g. an integer of more than 4300 digits, which int() refuses
+        raise SpecError(f"{path}: {_one_line(err)}") from None
+    _check_nesting(doc)
+    return doc
+
+
+def read_text_file(path: str, what: str) -> str:
+    """The UTF-8 text of a regular file of at most MAX_FILE_BYTES; a SpecError naming the file otherwise.
+
+    A FIFO, a device (a link to /dev/zero) or a folder is refused before it is opened: reading one blocks
+    or never ends.
+    """
+    file = Path(path)
+    try:
+        info = file.stat()
+    except FileNotFoundError:
+        raise SpecError(f"{what} '{path}' not found") from None
+    except OSError as err:
+        raise SpecError(f"{what} '{path}': cannot read: {err.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise SpecError(f"{what} '{path}' is a directory")
+    if not stat.S_ISREG(info.st_mode):
+        raise SpecError(f"{what} '{path}' is not a regular file (a pipe or a device?)")
+    if info.st_size > MAX_FILE_BYTES:
+        raise SpecError(f"{what} '{path}' is {info.st_size:,} bytes; archcalc reads files up to "
+                        f"{MAX_FILE_BYTES:,} bytes")
+    try:
+        with open(file, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise SpecError(f"{path}: not UTF-8 text") from None
     except OSError as err:
         raise SpecError(f"{path}: cannot read: {err.strerror}") from None
-    if not text.strip():
-        raise SpecError(f"{path}: the file is empty")
-    suffix = file.suffix.lower()
-    if suffix == ".toml":
-        return _toml(path, text)
-    if suffix == ".json":
-        return _json(path, text)
-    data, lines = _yaml(path, text)
-    return Document(path, data, lines)
+
+
+def _one_line(err: Exception) -> str:
+    return " ".join(str(err).split())
+
+
+def _check_nesting(doc: "Document") -> None:
+    """Refuse data nested deeper than MAX_NESTING (walked without recursion)."""
+    stack = [(doc.data, ())]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > MAX_NESTING:
+            raise doc.error(path[:MAX_NESTING], f"nested more than {MAX_NESTING} levels deep")
+        if isinstance(value, dict):
+            stack.extend((v, (*path, k)) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, (*path, i)) for i, v in enumerate(value))
 
 
 def _toml(path: str, text: str) -> Document:

@@ -12,12 +12,14 @@ Any entry may also carry `repeat: N` and `if: BOOL`. Every error names the file,
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Optional
 
 from ...errors import ArchcalcError, SpecError
+from ...limits import MAX_BLOCK_DEPTH, MAX_LAYERS, MAX_SIZE
 from . import kinds
 from .document import Document
 
@@ -32,7 +34,6 @@ FORM_KEYS = {  # the keys each form takes besides its own, COMMON, and layer / p
 }
 DEFAULT_JOIN = {"branches": "concat", "residual": "add"}
 RESERVED_PARAMS = {"block", "scope", "numbered", "index", *COMMON}
-MAX_LAYERS = 100_000  # a spec that expands to more layers is refused (a runaway repeat)
 PARAM = re.compile(r"\$(?:\{(\w+)\}|(\w+))")  # $name or ${name}
 INDEX = re.compile(r"\$(?:\{index\}|index\b)")
 
@@ -154,7 +155,10 @@ class Expander:
             return x
         handler = getattr(self, f"_{form}")
         for _ in range(self.repeat(e, path, frame)):
+            before = self.count
             x = handler(e, path, x, frame)
+            if self.count == before:  # a body that makes no layer makes none the next time either
+                break
         return x
 
     def repeat(self, e: dict, path, frame: Frame) -> int:
@@ -240,6 +244,9 @@ class Expander:
         line = self.doc.line(path)
         inner = Frame({**block.defaults, **args}, block.name,
                       f"line {line}" if line is not None else str(self.doc.where(path)))
+        if len(self.expanding) >= MAX_BLOCK_DEPTH:
+            raise self.fail((*path, "block"), f"blocks are used inside blocks more than {MAX_BLOCK_DEPTH} deep",
+                            frame)
         self.expanding.append(block.name)
         try:
             with self.scoped(e, path, frame):
@@ -312,15 +319,19 @@ class Expander:
         if isinstance(default, float) and (isinstance(value, bool) or not isinstance(value, (int, float))):
             raise self.fail(path, f"{key} must be a number, got {value!r}", frame)
         for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, float) and not math.isfinite(v):
+                raise self.fail(path, f"{key} must be a finite number, got {v!r}", frame)
             if isinstance(v, (int, float)) and not isinstance(v, bool) and v < 0:
                 raise self.fail(path, f"{key} must not be negative, got {v!r}", frame)
+            if isinstance(v, int) and v > MAX_SIZE:
+                raise self.fail(path, f"{key} is above 10^18, the largest value archcalc takes", frame)
         return value
 
     def make(self, maker: kinds.LayerMaker, inputs, name, values: dict, path, frame: Frame) -> str:
         """Call the builder; its errors come back located at the field they name, else at the entry."""
         self.count += 1
         if self.count > MAX_LAYERS:
-            raise self.fail(path, f"the spec expands to more than {MAX_LAYERS} layers", frame)
+            raise self.fail(path, f"the spec expands to more than {MAX_LAYERS:,} layers", frame)
         try:
             node = maker.call(self.net, inputs, name=name, **values)
         except (ArchcalcError, TypeError, ValueError) as err:

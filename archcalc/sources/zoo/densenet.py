@@ -108,9 +108,9 @@ def _cifar_entry(match):
                     f"CIFAR DenseNet-BC, L = {depth}, k = {k}", options={"depth": depth, "growth_rate": k})
 
 
-register_pattern(r"densenet-bc-(\d+)-(\d+)", _cifar_entry,
+register_pattern(r"densenet-bc-([0-9]+)-([0-9]+)", _cifar_entry,
                  ("densenet-bc-100-12", "densenet-bc-250-24", "densenet-bc-190-40"))
-_example = _cifar_entry(re.fullmatch(r"densenet-bc-(\d+)-(\d+)", "densenet-bc-100-12"))
+_example = _cifar_entry(re.fullmatch(r"densenet-bc-([0-9]+)-([0-9]+)", "densenet-bc-100-12"))
 register(_example.name, source=_example.source, input=_example.input, family=_example.family,
          description=_example.description, **_example.options)(_example.build)  # so that `list` shows one
 

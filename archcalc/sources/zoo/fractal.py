@@ -94,7 +94,7 @@ def _entry(match) -> ZooEntry:
 
 
 
-register_family(r"fractalnet-c(\d+)-b(\d+)", _entry, ("fractalnet-c3-b5", "fractalnet-c4-b5"))
+register_family(r"fractalnet-c([0-9]+)-b([0-9]+)", _entry, ("fractalnet-c3-b5", "fractalnet-c4-b5"))
 
 
 @register("fractal-block", source=PAPER + ", Fig. 1 (a block of C = 4 columns, without its pool)",

@@ -6,7 +6,7 @@ from . import register
 
 PAPER = "Szegedy et al., Going Deeper with Convolutions, CVPR 2015 (arXiv 2014), Table 1"
 TORCHVISION = "torchvision.models.googlenet (batch norm, 3x3 in the '5x5' branch, aux_logits={})"
-LECTURE = "CS231n lecture 9 (the seed note): Inception module on a 28x28x256 input"
+LECTURE = "CS231n lecture 9 (the lecture note): Inception module on a 28x28x256 input"
 
 # (1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool proj) per module, Table 1 of the paper
 INCEPTIONS = {

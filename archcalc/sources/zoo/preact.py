@@ -134,5 +134,5 @@ def _imagenet(match) -> ZooEntry:
 
 
 
-register_family(r"preact-resnet-(\d+)-imagenet", _imagenet, ("preact-resnet-152-imagenet", "preact-resnet-200-imagenet"))
-register_family(r"preact-resnet-(\d+)", _cifar, ("preact-resnet-110", "preact-resnet-164", "preact-resnet-1001"))
+register_family(r"preact-resnet-([0-9]+)-imagenet", _imagenet, ("preact-resnet-152-imagenet", "preact-resnet-200-imagenet"))
+register_family(r"preact-resnet-([0-9]+)", _cifar, ("preact-resnet-110", "preact-resnet-164", "preact-resnet-1001"))

@@ -10,7 +10,7 @@ from . import register
 
 PAPER = "He, Zhang, Ren, Sun, Deep Residual Learning for Image Recognition, CVPR 2016, Table 1"
 TORCHVISION = "torchvision.models.{} (He et al. 2016, stride on the 3x3 conv of each bottleneck)"
-LECTURE = "CS231n lecture 9 (the seed note) and He et al. 2016, Fig. 5"
+LECTURE = "CS231n lecture 9 (the lecture note) and He et al. 2016, Fig. 5"
 
 DEPTHS = {18: ("basic", [2, 2, 2, 2]), 34: ("basic", [3, 4, 6, 3]), 50: ("bottleneck", [3, 4, 6, 3]),
           101: ("bottleneck", [3, 4, 23, 3]), 152: ("bottleneck", [3, 8, 36, 3])}

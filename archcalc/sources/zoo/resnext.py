@@ -53,10 +53,10 @@ def _network(match) -> ZooEntry:
 
 
 
-register_family(r"resnext-block-(\d+)x(\d+)d", _block, ("resnext-block-1x64d",))
+register_family(r"resnext-block-([0-9]+)x([0-9]+)d", _block, ("resnext-block-1x64d",))
 register("resnext-block", source=PAPER + ", Fig. 1 right and Fig. 3(c)", input=(256, 56, 56), family="ResNeXt",
          description="ResNeXt block 32x4d: 32 paths of width 4 as one grouped 3x3 conv",
          cardinality=32, bottleneck_width=4)(lambda net, **o: resnext_block(net, net.input, **o))
 # Table 2 of the paper: (cardinality, width) pairs that keep ResNet-50's complexity
 TABLE2 = ((1, 64), (2, 40), (4, 24), (8, 14), (32, 4))
-register_pattern(r"resnext50-(\d+)x(\d+)d", _network, tuple(f"resnext50-{c}x{d}d" for c, d in TABLE2))
+register_pattern(r"resnext50-([0-9]+)x([0-9]+)d", _network, tuple(f"resnext50-{c}x{d}d" for c, d in TABLE2))

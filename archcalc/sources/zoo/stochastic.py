@@ -84,4 +84,4 @@ def _entry(match) -> ZooEntry:
 
 
 
-register_family(r"stochastic-depth-(\d+)(?:-p([01](?:\.\d+)?))?", _entry, ("stochastic-depth-110",))
+register_family(r"stochastic-depth-([0-9]+)(?:-p([01](?:\.[0-9]+)?))?", _entry, ("stochastic-depth-110",))

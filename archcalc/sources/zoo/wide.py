@@ -55,4 +55,4 @@ def _cifar(match) -> ZooEntry:
 
 
 
-register_family(r"wrn-(\d+)-(\d+)", _cifar, ("wrn-16-8", "wrn-28-10", "wrn-40-4"))
+register_family(r"wrn-([0-9]+)-([0-9]+)", _cifar, ("wrn-16-8", "wrn-28-10", "wrn-40-4"))

@@ -1,0 +1,57 @@
+"""`archcalc summary` as a Table: one row per layer (or block), the totals with their units, the notes."""
+
+from __future__ import annotations
+
+from ..core.report import Report, fold
+from .numbers import exact, field, megabytes, si
+from .tables import Table
+
+COLUMNS = ("layer", "kind", "output", "params", "MACs", "act. MB", "RF", "arithmetic")
+RIGHT = ("params", "MACs", "act. MB", "RF")
+
+
+def summary_rows(report: Report, depth=None) -> list:
+    """Rows of plain strings, one per layer, or per block of layers folded at name `depth`."""
+    b, nbytes = report.batch, report.bytes_per_element
+    rows = []
+    for r in fold(report, depth):
+        kind = f"{r.kind} ({r.layers})" if r.kind == "block" else r.kind
+        rows.append([r.name, kind, str(r.out_shape), exact(r.params), exact(r.macs * b),
+                     megabytes(r.activation_elems * b * nbytes), field(r.rf), r.derivation])
+    return rows
+
+
+def totals_lines(report: Report) -> list:
+    """(label, value) pairs of the totals, with units."""
+    t = report.totals
+    return [
+        ("parameters", f"{exact(t['params'])} ({si(t['params'])}; weights {exact(t['weights'])}, "
+                       f"biases {exact(t['biases'])}; buffers {exact(t['buffers'])})"),
+        ("MACs", f"{exact(t['macs'])} ({si(t['macs'])}; conv + linear, batch {report.batch})"),
+        ("FLOPs", f"{exact(t['flops'])} ({si(t['flops'])}; 2 x MACs)"),
+        ("other ops", f"{exact(t['other_ops'])} ({si(t['other_ops'])}; bias, norm, activation, pooling, add)"),
+        ("activation memory", f"{megabytes(t['activation_bytes'])} MB (layer outputs, {report.dtype}; "
+                              f"input {megabytes(t['input_bytes'])} MB)"),
+        ("parameter memory", f"{megabytes(t['param_bytes'])} MB ({report.dtype})"),
+        ("depth", f"{t['depth']} (conv and linear layers on the longest path)"),
+    ]
+
+
+def report_lines(report: Report, extra=()) -> list:
+    """The totals, the source, the report's notes, `extra` lines, then the engine's diagnostics (rich markup)."""
+    lines = [f"[bold]{label}[/]: {value}" for label, value in totals_lines(report)]
+    if report.source:
+        lines.append(f"[bold]source[/]: {report.source}")
+    lines += [f"[bold]note[/]: {note}" for note in report.notes]
+    lines += list(extra)
+    for d in report.diagnostics:
+        style = "yellow" if d["level"] == "warning" else "dim"
+        lines.append(f"[{style}]{d['level']}[/] {d['layer']}: {d['message']}")
+    return lines
+
+
+def summary_table(report: Report, depth=None, extra=lambda: ()) -> Table:
+    """The whole of `archcalc summary`'s output; `extra` returns lines computed only when notes are shown."""
+    return Table(f"{report.model} at {report.input} (batch {report.batch}, {report.dtype})", COLUMNS,
+                 lambda: summary_rows(report, depth), right=RIGHT,
+                 notes=lambda: report_lines(report, extra()), document=report.to_json)
