@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout, when not on PYTHONPATH
+from archcalc.output.files import write_atomic  # noqa: E402
 
 MODELS = ("alexnet", "vgg16", "googlenet", "resnet152")
 
@@ -49,12 +49,6 @@ def parse_args(argv=None):
     parser.add_argument("--budget-s", type=float, default=360.0,
                         help="start no new configuration after this many seconds (default 360)")
     return parser.parse_args(argv)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def limiter_split(per_layer: list) -> dict:

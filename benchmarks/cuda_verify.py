@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 
 MODELS = ("alexnet", "vgg16", "googlenet", "resnet152")
@@ -81,14 +80,6 @@ def markdown(records: list) -> str:
     return head + "\n".join(rows) + "\n" + note
 
 
-def write_atomically(path: str, text: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir")
@@ -96,6 +87,8 @@ def main(argv=None) -> int:
     parser.add_argument("--models", nargs="+", default=list(MODELS))
     args = parser.parse_args(argv)
     import torch
+
+    from archcalc.output.files import write_atomic
 
     if not torch.cuda.is_available():
         print("cuda_verify: no CUDA device here; nothing measured", file=sys.stderr)
@@ -111,8 +104,8 @@ def main(argv=None) -> int:
                 errors.append({"model": name, "batch": batch, "error": f"{type(err).__name__}: {err}"})
                 print(f"{name} batch {batch}: {type(err).__name__}: {err}", file=sys.stderr, flush=True)
     data = {"schema": 1, "models": [r for r in records if r["batch"] == 1], "records": records, "errors": errors}
-    write_atomically(os.path.join(args.out_dir, "cuda_verify.json"), json.dumps(data, indent=1) + "\n")
-    write_atomically(os.path.join(args.out_dir, "cuda_verify.md"), markdown(records))
+    write_atomic(os.path.join(args.out_dir, "cuda_verify.json"), json.dumps(data, indent=1) + "\n")
+    write_atomic(os.path.join(args.out_dir, "cuda_verify.md"), markdown(records))
     return 1 if errors else 0
 
 

@@ -47,7 +47,7 @@ def judge(argv, extra=None) -> tuple:
             return outcome, (argv, code, err.strip()[:300], repr(exc)[:300])
         if extra is not None and code == 0 and not extra(out):
             return "wrong", argv
-        return "ok", None
+        return ("answered" if code == 0 else "refused"), None
     except Hang:
         return "hang", argv
     finally:
@@ -64,14 +64,18 @@ def campaign(name: str, strategy, budget: int, make_argv, extra=None) -> Counter
         argv, check = make_argv(value)
         outcome, detail = judge(argv, check)
         counts[outcome] += 1
-        if outcome != "ok" and len(examples.setdefault(outcome, [])) < 5:
+        if outcome in ("answered", "refused"):
+            counts["ok"] += 1
+            return
+        if len(examples.setdefault(outcome, [])) < 5:
             examples[outcome].append(detail)
 
     start = time.perf_counter()
     one()
     took = time.perf_counter() - start
-    total = sum(counts.values())
-    print(f"{name:14} {total:6,} inputs in {took:6.1f} s: ok {counts['ok']:,}, tracebacks {counts['traceback']}, "
+    total = counts["ok"] + sum(n for k, n in counts.items() if k not in ("ok", "answered", "refused"))
+    print(f"{name:14} {total:6,} inputs in {took:6.1f} s: ok {counts['ok']:,} (answered {counts['answered']:,}, "
+          f"refused in one line {counts['refused']:,}), tracebacks {counts['traceback']}, "
           f"not one line {counts['not one line']}, hangs {counts['hang']}, wrong {counts['wrong']}")
     for outcome, found in examples.items():
         for detail in found:
@@ -110,7 +114,7 @@ def main() -> int:
     parser.add_argument("--inputs", type=int, default=4000)
     parser.add_argument("--rf", type=int, default=4000)
     parser.add_argument("--specs", type=int, default=2500)
-    parser.add_argument("--torch", type=int, default=300, help="rf layer lists also checked against torch")
+    parser.add_argument("--torch", type=int, default=1000, help="rf layer lists also checked against torch")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="archcalc-fuzz-"))
     total = Counter()
@@ -125,8 +129,8 @@ def main() -> int:
     if args.torch:
         total += campaign("rf vs torch", fuzzing.rf_strings(), args.torch,
                           lambda t: (["rf", t, "--json"], lambda out: torch_rf_agrees(t)))
-    bad = sum(n for outcome, n in total.items() if outcome != "ok")
-    print(f"{'all':14} {sum(total.values()):6,} inputs: tracebacks {total['traceback']}, not one line "
+    bad = sum(n for outcome, n in total.items() if outcome not in ("ok", "answered", "refused"))
+    print(f"{'all':14} {total['ok'] + bad:6,} inputs: answered {total['answered']:,}, tracebacks {total['traceback']}, not one line "
           f"{total['not one line']}, hangs {total['hang']}, wrong {total['wrong']}")
     return 1 if bad else 0
 

@@ -14,7 +14,6 @@ A figure that does not exist for a model is None: an empty cell in every format,
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Optional
 from ..conventions import MB
 from ..core.report import last_local_layer
 from ..core.shape import is_symbolic
+from ..sources.files import read_json_file
 from ..errors import ArchcalcError, InputError
 from .accuracy import accuracy
 
@@ -95,14 +95,7 @@ class Bench:
 def load_bench(path) -> Bench:
     """Read a bench JSON defensively: every problem is one BenchFileError naming the file and the entry."""
     where = f"bench file {path}"
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BenchFileError(f"{where}: no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise BenchFileError(f"{where}: cannot be read ({err})") from None
-    except json.JSONDecodeError as err:
-        raise BenchFileError(f"{where}: not valid JSON (line {err.lineno}, column {err.colno})") from None
+    data = read_json_file(path, "bench file", BenchFileError)
     if not isinstance(data, dict) or data.get("kind") != "bench" or not isinstance(data.get("results"), list):
         raise BenchFileError(f"{where}: not the JSON of 'archcalc bench --json' "
                              "(expected an object with \"kind\": \"bench\" and a \"results\" list)")

@@ -7,9 +7,10 @@ from typing import Annotated, Optional
 import typer
 
 from .base import app, fail, reporting_errors
-from .options import TABLE_FORMATS, BatchOpt, DtypeOpt, Format, InputOpt, JsonOpt, format_option, offer
+from .options import BatchOpt, DtypeOpt, Format, InputOpt, JsonOpt, format_option, offer
 
-SUMMARY_FORMATS = (*TABLE_FORMATS, Format.html)
+# every format there is (a new one appears here with its writer), but compare's bare pandas table
+SUMMARY_FORMATS = tuple(f for f in Format if f is not Format.html_table)
 SummaryFormat = offer("SummaryFormat", *SUMMARY_FORMATS)
 
 

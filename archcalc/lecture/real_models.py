@@ -5,22 +5,18 @@ now. torch is imported lazily: only `verify --lecture` pays for it.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from ..conventions import MB
 from ..errors import InputError
 from ..sources import analyze
+from ..sources.files import read_json_file
 
 
 def load_cuda_results(path) -> dict:
     """{model: figures} from a cuda_verify.json written by benchmarks/cuda_verify.py on a GPU."""
+    data = read_json_file(path, "--cuda-results", InputError)
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
         return {r["model"]: r for r in data.get("models", [])}
-    except FileNotFoundError:
-        raise InputError(f"--cuda-results {path}: no such file") from None
-    except (OSError, UnicodeDecodeError, ValueError, AttributeError, KeyError, TypeError) as err:
+    except (AttributeError, KeyError, TypeError) as err:
         raise InputError(f"--cuda-results {path}: not a cuda_verify.json ({type(err).__name__})") from None
 
 

@@ -39,14 +39,16 @@ def totals_lines(report: Report) -> list:
 
 def report_lines(report: Report, extra=()) -> list:
     """The totals, the source, the report's notes, `extra` lines, then the engine's diagnostics (rich markup)."""
-    lines = [f"[bold]{label}[/]: {value}" for label, value in totals_lines(report)]
+    from rich.markup import escape  # a user's text ("[x]" in a spec's note) is shown, not read as markup
+
+    lines = [f"[bold]{label}[/]: {escape(value)}" for label, value in totals_lines(report)]
     if report.source:
-        lines.append(f"[bold]source[/]: {report.source}")
-    lines += [f"[bold]note[/]: {note}" for note in report.notes]
+        lines.append(f"[bold]source[/]: {escape(report.source)}")
+    lines += [f"[bold]note[/]: {escape(note)}" for note in report.notes]
     lines += list(extra)
     for d in report.diagnostics:
         style = "yellow" if d["level"] == "warning" else "dim"
-        lines.append(f"[{style}]{d['level']}[/] {d['layer']}: {d['message']}")
+        lines.append(f"[{style}]{d['level']}[/] {escape(d['layer'])}: {escape(d['message'])}")
     return lines
 
 

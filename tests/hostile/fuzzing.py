@@ -32,11 +32,17 @@ DIM_TOKENS = ["1", "3", "7", "32", "224", "0", "-1", "H", "W", "C", "N_1", "", "
 
 
 def input_strings():
-    """Text that looks like an input size, often malformed: tokens and separators in any order."""
+    """Text that looks like an input size: well-formed sizes of the model (numbers and symbols, some too
+    small), and malformed ones: tokens and separators in any order."""
     token = st.sampled_from(DIM_TOKENS) | st.text(max_size=4)
     sep = st.sampled_from(["x", "×", ",", "X", " x ", "xx", ""])
-    return st.lists(st.tuples(token, sep), min_size=0, max_size=5).map(
+    malformed = st.lists(st.tuples(token, sep), min_size=0, max_size=5).map(
         lambda parts: "".join(t + s for t, s in parts).rstrip("x×,"))
+    side = st.integers(1, 400).map(str) | st.sampled_from(["H", "W", "S", "N_1"])
+    channels = st.sampled_from(["1", "1", "1", "3", "C"])
+    wellformed = st.tuples(channels, side, side, st.sampled_from(["x", "×", ","])).map(
+        lambda t: t[3].join(t[:3]))
+    return wellformed | malformed
 
 
 # --- rf strings ----------------------------------------------------------------------------------------------
@@ -96,7 +102,7 @@ def mutate_spec(seed: int, example: str) -> dict:
     else:
         doc = yaml.safe_load(text)
     rng = random.Random(seed)
-    for _ in range(rng.randint(1, 3)):
+    for _ in range(rng.choice((1, 1, 1, 2, 3))):
         paths = list(_paths(doc))[1:]
         path = rng.choice(paths)
         if rng.random() < 0.2 and path:
@@ -107,8 +113,16 @@ def mutate_spec(seed: int, example: str) -> dict:
                 parent.pop(path[-1])
             else:
                 parent.pop(path[-1])
+        elif isinstance(_get(doc, path), int) and not isinstance(_get(doc, path), bool) and rng.random() < 0.6:
+            doc = _set(doc, path, rng.choice([0, 1, 2, 3, 5, 7, 16, 64, 10**18, 10**19]))  # a number, often valid
         else:
             doc = _set(doc, path, rng.choice(MUTANTS))
+    return doc
+
+
+def _get(doc, path):
+    for part in path:
+        doc = doc[part]
     return doc
 
 

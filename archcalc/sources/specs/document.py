@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,8 @@ from typing import Optional
 import yaml
 
 from ...errors import SpecError
-from ...limits import MAX_FILE_BYTES, MAX_NESTING
+from ...limits import MAX_NESTING
+from ..files import read_text_file
 
 # a YAML file whose aliases expand to more nodes than this is refused (the "billion laughs" file)
 MAX_NODES = 200_000
@@ -96,36 +96,6 @@ def read_document(path: str) -> Document:
         raise SpecError(f"{path}: {_one_line(err)}") from None
     _check_nesting(doc)
     return doc
-
-
-def read_text_file(path: str, what: str) -> str:
-    """The UTF-8 text of a regular file of at most MAX_FILE_BYTES; a SpecError naming the file otherwise.
-
-    A FIFO, a device (a link to /dev/zero) or a folder is refused before it is opened: reading one blocks
-    or never ends.
-    """
-    file = Path(path)
-    try:
-        info = file.stat()
-    except FileNotFoundError:
-        raise SpecError(f"{what} '{path}' not found") from None
-    except OSError as err:
-        raise SpecError(f"{what} '{path}': cannot read: {err.strerror}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise SpecError(f"{what} '{path}' is a directory")
-    if not stat.S_ISREG(info.st_mode):
-        raise SpecError(f"{what} '{path}' is not a regular file (a pipe or a device?)")
-    if info.st_size > MAX_FILE_BYTES:
-        raise SpecError(f"{what} '{path}' is {info.st_size:,} bytes; archcalc reads files up to "
-                        f"{MAX_FILE_BYTES:,} bytes")
-    try:
-        with open(file, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise SpecError(f"{path}: not UTF-8 text") from None
-    except OSError as err:
-        raise SpecError(f"{path}: cannot read: {err.strerror}") from None
 
 
 def _one_line(err: Exception) -> str:
