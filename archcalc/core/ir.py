@@ -13,7 +13,7 @@ from ..errors import GraphError
 Pair = tuple  # one value per spatial axis
 
 
-def per_axis(value, axes: int = 2, what: str = "value") -> tuple:
+def per_axis(value, axes: int, what: str = "value") -> tuple:
     """Normalise an int or a sequence to one int per axis (done once, at load time)."""
     if isinstance(value, bool):
         raise GraphError(f"{what}: expected an integer or {axes} integers, got {value!r}")

@@ -182,14 +182,16 @@ def parse_dim(token: str, position: int, text: str) -> Dim:
                      "or a symbol name such as H (format CxHxW, e.g. 3x224x224 or 3xHxW)")
 
 
+MAX_RANK = 4  # channels and up to 3 spatial axes: CxL, CxHxW, CxDxHxW (torch's 1-, 2- and 3-D layers)
+
+
 def parse_input(text: str) -> Shape:
-    """'3x224x224' or '3xHxW' (also '3,224,224') into a Shape."""
+    """'3x224x224', '3xHxW', '1x16000' (CxL), '3x16x112x112' (CxDxHxW), '512' (a vector); also with commas."""
     parts = re.split(r"[x,×]", text.strip())
-    if len(parts) != 3 or any(p.strip() == "" for p in parts):
-        got = f"{len(parts)} dimension{'s' if len(parts) != 1 else ''}" if all(p.strip() for p in parts) \
-            else "an empty dimension"
-        raise InputError(f"input '{_clip(text)}': expected CxHxW (channels x height x width), e.g. 3x224x224 or "
-                         f"3xHxW; got {got}")
+    if len(parts) > MAX_RANK or any(p.strip() == "" for p in parts):
+        got = "an empty dimension" if any(p.strip() == "" for p in parts) else f"{len(parts)} dimensions"
+        raise InputError(f"input '{_clip(text)}': expected channels and up to 3 spatial sizes (C, CxL, CxHxW or "
+                         f"CxDxHxW), e.g. 3x224x224 or 3xHxW; got {got}")
     dims = [parse_dim(p, i + 1, text) for i, p in enumerate(parts)]
     return Shape(dims[0], tuple(dims[1:]))
 

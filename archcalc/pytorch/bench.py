@@ -1,4 +1,4 @@
-"""Forward-pass timing of zoo models with random weights, against the analytic FLOPs and the roofline.
+"""Forward-pass timing of any model (zoo, spec file) with random weights, against the analytic FLOPs and the roofline.
 
 What is measured, per (model, batch): `warmup` untimed forward passes, then `repeats` timed ones under
 torch.inference_mode(), each timed on its own: with CUDA events on a GPU (the GPU's clock, one
@@ -93,27 +93,26 @@ def tf32_allowed() -> bool:
 def build_model(name: str, device: str, dtype: str, input=None):
     """(module in eval mode with random weights on `device` in `dtype`, layer_modules or None).
 
-    torchvision-named entries come from torchvision (weights=None, the entry's kwargs); others from
-    archcalc.pytorch.build.build_module (sized by a dry run at `input`, (C, H, W), the entry's default when
-    None), whose `layer_modules` map the analytic layer names to modules.
+    torchvision-named zoo entries come from torchvision (weights=None, the entry's kwargs); any other model
+    (a zoo entry, a spec file) from archcalc.pytorch.build.build_module (sized by a dry run at `input`,
+    (C, H, W), the model's default when None), whose `layer_modules` map the analytic layer names to modules.
     """
     import torch
 
-    from ..sources import zoo
+    from ..sources import resolve, zoo_entry
 
-    entry = zoo.get(name)
+    entry = zoo_entry(name)
     layer_modules = None
-    if entry.torchvision:
+    if entry is not None and entry.torchvision:
         from .torchvision_import import models
 
         builder = getattr(models(), entry.torchvision)
         with torch.device(device):  # initialise on the device: random init of vgg16 on a GPU takes ms, not s
             module = builder(weights=None, **entry.torchvision_kwargs)
     else:
-        check_buildable(name)
         from .build import build_module
 
-        module = build_module(entry.graph(), device, torch_dtype(dtype), input=input)
+        module = build_module(resolve(name), device, torch_dtype(dtype), input=input)
         layer_modules = getattr(module, "layer_modules", None)
     return module.to(device=device, dtype=torch_dtype(dtype)).eval(), layer_modules
 
@@ -352,15 +351,3 @@ def run_bench(models, *, device: Optional[str] = None, batches=(1,), dtype: str 
     return {"schema": SCHEMA, "kind": "bench", "device": device, "device_name": device_name(device),
             "torch": torch.__version__, "peaks": peaks.to_json() if peaks is not None else None,
             "notes": notes, "results": results}
-
-
-def check_buildable(name: str) -> None:
-    """Fail early, before torch is imported, for a model bench cannot build (no torch import here)."""
-    import importlib.util
-
-    from ..sources import zoo
-
-    entry = zoo.get(name)
-    if not entry.torchvision and importlib.util.find_spec(f"{__package__}.build") is None:
-        raise BenchError(f"model '{name}' has no torchvision equivalent, and building it from its "
-                         "architecture (archcalc.pytorch.build) is not available in this version")

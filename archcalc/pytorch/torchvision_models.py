@@ -1,6 +1,6 @@
 """The torchvision model of a zoo entry whose `torchvision` field is set, built without weights.
 
-Zoo names that torchvision also uses mean exactly torchvision's architecture (DESIGN.md); this module is how
+Zoo names that torchvision also uses mean exactly torchvision's architecture (the zoo's naming rule); this module is how
 that claim is checked. Building under the meta device allocates nothing and skips random init (vgg16:
 about 10 ms instead of 2 s); `materialise` then gives real CPU tensors cheaply when a traced or real
 forward pass is needed.

@@ -72,42 +72,49 @@ class Net:
 
     # --- layers -------------------------------------------------------------------------------------
     def conv(self, x, out_channels: int, kernel, stride=1, padding=0, dilation=1, groups: int = 1,
-             bias: bool = True, name=None) -> str:
-        attrs = ir.Conv(out_channels, per_axis(kernel, what="kernel"), per_axis(stride, what="stride"),
-                        per_axis(padding, what="padding"), per_axis(dilation, what="dilation"), groups, bias)
+             bias: bool = True, dims=None, name=None) -> str:
+        """A convolution over 1, 2 or 3 spatial axes: `dims`, else the length of a per-axis list, else 2."""
+        axes = _axes(self.name, name, dims, kernel, stride, padding, dilation)
+        attrs = ir.Conv(out_channels, per_axis(kernel, axes, "kernel"), per_axis(stride, axes, "stride"),
+                        per_axis(padding, axes, "padding"), per_axis(dilation, axes, "dilation"), groups, bias)
         _check_positive(self.name, name, kernel=attrs.kernel, stride=attrs.stride, dilation=attrs.dilation,
                         out_channels=(out_channels,), groups=(groups,))
         _check_non_negative(self.name, name, padding=attrs.padding)
         return self.layer("conv", attrs, x, name)
 
-    def _pool(self, kind, x, kernel, stride, padding, dilation, ceil_mode, name, count_include_pad=True):
+    def _pool(self, kind, x, kernel, stride, padding, dilation, ceil_mode, name, count_include_pad=True,
+              dims=None):
         stride = kernel if stride is None else stride
-        attrs = ir.Pool(per_axis(kernel, what="kernel"), per_axis(stride, what="stride"),
-                        per_axis(padding, what="padding"), per_axis(dilation, what="dilation"), ceil_mode,
+        axes = _axes(self.name, name, dims, kernel, stride, padding, dilation)
+        attrs = ir.Pool(per_axis(kernel, axes, "kernel"), per_axis(stride, axes, "stride"),
+                        per_axis(padding, axes, "padding"), per_axis(dilation, axes, "dilation"), ceil_mode,
                         count_include_pad)
         _check_positive(self.name, name, kernel=attrs.kernel, stride=attrs.stride, dilation=attrs.dilation)
         _check_non_negative(self.name, name, padding=attrs.padding)
         return self.layer(kind, attrs, x, name)
 
-    def maxpool(self, x, kernel, stride=None, padding=0, dilation=1, ceil_mode=False, name=None) -> str:
-        return self._pool("maxpool", x, kernel, stride, padding, dilation, ceil_mode, name)
-
-    def avgpool(self, x, kernel, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+    def maxpool(self, x, kernel, stride=None, padding=0, dilation=1, ceil_mode=False, dims=None,
                 name=None) -> str:
-        return self._pool("avgpool", x, kernel, stride, padding, 1, ceil_mode, name, count_include_pad)
+        return self._pool("maxpool", x, kernel, stride, padding, dilation, ceil_mode, name, dims=dims)
 
-    def adaptive_avgpool(self, x, output, name=None) -> str:
-        attrs = ir.AdaptivePool(per_axis(output, what="output size"))
+    def avgpool(self, x, kernel, stride=None, padding=0, ceil_mode=False, count_include_pad=True, dims=None,
+                name=None) -> str:
+        return self._pool("avgpool", x, kernel, stride, padding, 1, ceil_mode, name, count_include_pad, dims)
+
+    def _adaptive(self, kind, x, output, dims, name) -> str:
+        axes = _axes(self.name, name, dims, output)
+        attrs = ir.AdaptivePool(per_axis(output, axes, "output size"))
         _check_positive(self.name, name, output=attrs.output)
-        return self.layer("adaptive_avgpool", attrs, x, name)
+        return self.layer(kind, attrs, x, name)
 
-    def adaptive_maxpool(self, x, output, name=None) -> str:
-        attrs = ir.AdaptivePool(per_axis(output, what="output size"))
-        _check_positive(self.name, name, output=attrs.output)
-        return self.layer("adaptive_maxpool", attrs, x, name)
+    def adaptive_avgpool(self, x, output, dims=None, name=None) -> str:
+        return self._adaptive("adaptive_avgpool", x, output, dims, name)
 
-    def global_avgpool(self, x, name=None) -> str:
-        return self.adaptive_avgpool(x, 1, name)
+    def adaptive_maxpool(self, x, output, dims=None, name=None) -> str:
+        return self._adaptive("adaptive_maxpool", x, output, dims, name)
+
+    def global_avgpool(self, x, dims=None, name=None) -> str:
+        return self.adaptive_avgpool(x, 1, dims, name)
 
     def lrn(self, x, size: int, alpha=1e-4, beta=0.75, k=1.0, name=None) -> str:
         _check_positive(self.name, name, size=(size,))
@@ -161,6 +168,16 @@ class Net:
     def graph(self) -> Graph:
         return Graph(self.name, tuple(self.layers), self.default_input, self.source, tuple(self.notes),
                      dict(self.extras), self.channels_free)
+
+
+def _axes(model, name, dims, *values) -> int:
+    """How many spatial axes a layer works on: `dims` (1, 2 or 3, as torch's Conv1d/2d/3d), else the length of
+    the first per-axis list among `values`, else 2."""
+    lengths = [len(v) for v in values if isinstance(v, (list, tuple))]
+    axes = dims if dims is not None else (lengths[0] if lengths else 2)
+    if isinstance(axes, bool) or axes not in (1, 2, 3):
+        raise GraphError(f"{model}: layer {name or '(unnamed)'}: dims must be 1, 2 or 3, got {axes!r}")
+    return axes
 
 
 def _check_printable(what: str, text) -> None:

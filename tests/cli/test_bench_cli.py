@@ -127,3 +127,18 @@ def test_the_lectures_four_networks_on_the_cpu(capsys):
         assert r["batch"] == 1 and r["repeats"] == 2
         assert 0 < r["min_ms"] <= r["median_ms"] <= r["max_ms"]
         assert r["images_per_s"] == pytest.approx(1000.0 / r["median_ms"])
+
+
+@pytest.mark.torch
+def test_bench_takes_a_spec_file(capsys):
+    """Every model source goes through resolve(): a spec file is built by archcalc's torch builder and timed."""
+    from pathlib import Path
+
+    spec = str(Path(__file__).resolve().parents[2] / "examples" / "inception-naive.json")
+    code = run(["bench", spec, "--device", "cpu", "--repeats", "2", "--warmup", "1",
+                "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    result = doc["results"][0]
+    assert code == 0 and result["median_ms"] > 0
+    # analytic FLOPs of the naive module: 2 x its 854,196,224 MACs (the lecture's "854M ops")
+    assert result["flops"] == 2 * 854_196_224

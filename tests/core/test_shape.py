@@ -50,9 +50,23 @@ def test_parse_symbolic_input():
 
 
 @pytest.mark.parametrize("text, fragment", [
-    ("3x0x224", "dimension 2 is 0"), ("abc", "got 1 dimension"), ("3x224", "got 2 dimensions"), ("3x%x4", "dimension 2 is '%'"), ("3x-5x5", "dimension 2 is -5"),
-    ("3xx224", "expected CxHxW"), ("3x2.5x4", "dimension 2 is '2.5'"),
+    ("3x0x224", "dimension 2 is 0"), ("1x2x3x4x5", "got 5 dimensions"), ("3x%x4", "dimension 2 is '%'"),
+    ("3x-5x5", "dimension 2 is -5"), ("3xx224", "expected channels and up to 3 spatial sizes"),
+    ("3x2.5x4", "dimension 2 is '2.5'"), ("", "an empty dimension"),
 ])
 def test_parse_input_errors(text, fragment):
     with pytest.raises(InputError, match=fragment.replace(".", r"\.")):
         parse_input(text)
+
+
+@pytest.mark.parametrize("text, channels, spatial", [
+    ("512", 512, ()), ("1x16000", 1, (16000,)), ("3x224x224", 3, (224, 224)), ("3x16x112x112", 3, (16, 112, 112)),
+])
+def test_parse_input_of_any_rank(text, channels, spatial):
+    shape = parse_input(text)
+    assert (shape.channels, shape.spatial) == (channels, spatial) and str(shape) == text
+
+
+def test_symbols_anywhere_in_a_3d_input():
+    shape = parse_input("CxDxHxW")
+    assert [str(d) for d in shape.as_list()] == ["C", "D", "H", "W"]

@@ -7,6 +7,9 @@ from ..shape import Shape, fmt_dim, nearest_exact_size, window_output_size
 from . import ShapeOut
 
 
+AXIS_NAMES = {1: "L", 2: "HW", 3: "DHW"}  # how torch's docs name the spatial axes of 1-, 2- and 3-D inputs
+
+
 def window_shape(shape: Shape, channels, kernel, stride, padding, dilation, ceil_mode=False) -> ShapeOut:
     """Output shape of a window sliding over every spatial axis, and the per-axis derivation."""
     if len(shape.spatial) != len(kernel):
@@ -20,7 +23,7 @@ def window_shape(shape: Shape, channels, kernel, stride, padding, dilation, ceil
                              f"{f' padded by {p} on each side' if p else ''}")
     out = Shape(channels, tuple(r.value for r in results))
     texts = [r.text for r in results]
-    axes = "HWD"
+    axes = AXIS_NAMES.get(len(texts), "0123456789")
     derivation = texts[0] if len(set(texts)) == 1 else "; ".join(f"{axes[i]}: {t}" for i, t in enumerate(texts))
     if not any(r.remainder for r in results):  # the common case: every axis divides exactly
         return ShapeOut(out, derivation)
