@@ -132,6 +132,92 @@ class PadChannels:
     out_channels: int
 
 
+# --- elementwise: broadcast joins, identity, drop-path ------------------------------------------------------
+@dataclass(frozen=True)
+class Mul:
+    """Elementwise product of two inputs that broadcast (a squeeze-and-excitation gate, a scale); in place
+    when it multiplies into its first input."""
+
+    inplace: bool = False
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The input itself (nn.Identity): no memory, no arithmetic."""
+
+
+@dataclass(frozen=True)
+class DropPath:
+    """Stochastic depth on one residual branch (timm's DropPath): the identity at inference; in training it
+    zeroes whole samples with probability p."""
+
+    p: float = 0.0
+
+
+# --- normalisation -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LayerNorm:
+    """Layer normalisation over the last `axes` axes as the tensor is laid out (nn.LayerNorm), or, with
+    channels_first, over the channels at every position (ConvNeXt's LayerNorm2d)."""
+
+    axes: int = 1
+    eps: float = 1e-5
+    affine: bool = True
+    bias: bool = True
+    channels_first: bool = False
+
+
+@dataclass(frozen=True)
+class GroupNorm:
+    """Group normalisation: channels in `groups` groups, statistics per sample and group (nn.GroupNorm)."""
+
+    groups: int
+    eps: float = 1e-5
+    affine: bool = True
+
+
+@dataclass(frozen=True)
+class InstanceNorm:
+    """Instance normalisation: statistics per sample and channel (nn.InstanceNorm1d/2d/3d)."""
+
+    eps: float = 1e-5
+    affine: bool = False
+    track_running_stats: bool = False
+
+
+# --- resizing -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ConvTranspose:
+    """Transposed convolution (nn.ConvTranspose1d/2d/3d): the gradient of a convolution, used to upsample."""
+
+    out_channels: int
+    kernel: Pair
+    stride: Pair
+    padding: Pair
+    output_padding: Pair
+    dilation: Pair
+    groups: int = 1
+    bias: bool = True
+
+
+@dataclass(frozen=True)
+class Upsample:
+    """Resizing by interpolation (nn.Upsample, F.interpolate) to a `size` or by a `scale` per spatial axis."""
+
+    size: Optional[tuple] = None
+    scale: Optional[tuple] = None
+    mode: str = "nearest"
+    align_corners: Optional[bool] = None
+
+
+@dataclass(frozen=True)
+class Pad:
+    """Explicit padding (F.pad, nn.ZeroPad2d): (before, after) per spatial axis, in axis order."""
+
+    pads: tuple
+    value: float = 0.0
+
+
 @dataclass(frozen=True)
 class Layer:
     """One node of the graph: a unique dotted name, a kind, its typed attributes and its input names."""

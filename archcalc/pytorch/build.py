@@ -13,243 +13,20 @@ torch is imported at module level here: this module exists only to make torch mo
 imports it at module level: its users (verify, bench, the empirical field) import it inside the functions
 that need torch.
 
-Every layer kind of the rule registry (core/rules/) has a maker here; a test checks that none is missing.
+Every layer kind of the rule registry (core/rules/) has a maker in makers/; a test checks that none is missing.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Optional
 
 import torch
 from torch import nn
 
 from ..errors import ArchcalcError, GraphError, InputError
 from ..core.ir import INPUT, Graph
+from .makers import buildable_kinds, maker_of
 
-_MAKERS: dict = {}
-
-
-def makes(kinds) -> Callable:
-    """Register the decorated `make(attrs, inputs) -> nn.Module` for each kind (inputs: meta tensors)."""
-    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
-
-    def register(fn: Callable) -> Callable:
-        for kind in kinds:
-            if kind in _MAKERS:
-                raise ValueError(f"torch builder registered twice for kind {kind!r}")
-            _MAKERS[kind] = fn
-        return fn
-
-    return register
-
-
-def buildable_kinds() -> list:
-    """Every layer kind this builder can make (tests/pytorch/test_build.py compares it with the registry's)."""
-    return sorted(_MAKERS)
-
-
-# --- small modules for the graph operations that torch writes as functions ------------------------------
-class Concat(nn.Module):
-    """torch.cat of the branches along channels (a new tensor)."""
-
-    def forward(self, *xs):
-        return torch.cat(xs, 1)
-
-
-class Add(nn.Module):
-    """Elementwise sum of the inputs; in place into the first input when `inplace` (like `out += identity`)."""
-
-    def __init__(self, inplace: bool = False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, *xs):
-        if self.inplace:
-            out = xs[0]
-            for x in xs[1:]:
-                out += x
-            return out
-        out = xs[0] + xs[1]
-        for x in xs[2:]:
-            out = out + x
-        return out
-
-    def extra_repr(self) -> str:
-        return f"inplace={self.inplace}"
-
-
-class Mean(nn.Module):
-    """Elementwise mean of the inputs (FractalNet's join): one new tensor."""
-
-    def forward(self, *xs):
-        out = xs[0] + xs[1]
-        for x in xs[2:]:
-            out = out + x
-        return out / len(xs)
-
-
-class PadChannels(nn.Module):
-    """Zero channels appended after the input's, up to `out_channels` (a new tensor, torch.nn.functional.pad)."""
-
-    def __init__(self, out_channels: int):
-        super().__init__()
-        self.out_channels = out_channels
-
-    def forward(self, x):
-        spatial = x.dim() - 2
-        return nn.functional.pad(x, (0, 0) * spatial + (0, self.out_channels - x.shape[1]))
-
-    def extra_repr(self) -> str:
-        return f"out_channels={self.out_channels}"
-
-
-class InplaceFunction(nn.Module):
-    """An elementwise torch method applied in place (`x.tanh_()`), for kinds whose nn module has no flag."""
-
-    def __init__(self, method: str):
-        super().__init__()
-        self.method = method
-
-    def forward(self, x):
-        return getattr(x, self.method)()
-
-    def extra_repr(self) -> str:
-        return self.method
-
-
-# --- one maker per kind ---------------------------------------------------------------------------------
-_CONV = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}
-_MAXPOOL = {1: nn.MaxPool1d, 2: nn.MaxPool2d, 3: nn.MaxPool3d}
-_AVGPOOL = {1: nn.AvgPool1d, 2: nn.AvgPool2d, 3: nn.AvgPool3d}
-_ADAPTIVE_AVG = {1: nn.AdaptiveAvgPool1d, 2: nn.AdaptiveAvgPool2d, 3: nn.AdaptiveAvgPool3d}
-_ADAPTIVE_MAX = {1: nn.AdaptiveMaxPool1d, 2: nn.AdaptiveMaxPool2d, 3: nn.AdaptiveMaxPool3d}
-
-
-def _by_axes(table: dict, axes: int, what: str):
-    try:
-        return table[axes]
-    except KeyError:
-        raise GraphError(f"{what} over {axes} spatial axes has no torch module") from None
-
-
-@makes("conv")
-def make_conv(a, xs):
-    """nn.ConvNd; in_channels from the input tensor."""
-    cls = _by_axes(_CONV, len(a.kernel), "convolution")
-    return cls(xs[0].shape[1], a.out_channels, a.kernel, a.stride, a.padding, a.dilation, a.groups, a.bias)
-
-
-@makes("maxpool")
-def make_maxpool(a, xs):
-    return _by_axes(_MAXPOOL, len(a.kernel), "max pooling")(a.kernel, a.stride, a.padding, a.dilation,
-                                                             ceil_mode=a.ceil_mode)
-
-
-@makes("avgpool")
-def make_avgpool(a, xs):
-    if any(d != 1 for d in a.dilation):  # torch's average pooling has no dilation
-        raise GraphError(f"average pooling with dilation {a.dilation} has no torch module")
-    return _by_axes(_AVGPOOL, len(a.kernel), "average pooling")(a.kernel, a.stride, a.padding, a.ceil_mode,
-                                                                a.count_include_pad)
-
-
-@makes("adaptive_avgpool")
-def make_adaptive_avgpool(a, xs):
-    return _by_axes(_ADAPTIVE_AVG, len(a.output), "adaptive average pooling")(a.output)
-
-
-@makes("adaptive_maxpool")
-def make_adaptive_maxpool(a, xs):
-    return _by_axes(_ADAPTIVE_MAX, len(a.output), "adaptive max pooling")(a.output)
-
-
-@makes("lrn")
-def make_lrn(a, xs):
-    return nn.LocalResponseNorm(a.size, a.alpha, a.beta, a.k)
-
-
-@makes("batchnorm")
-def make_batchnorm(a, xs):
-    """BatchNorm1d for (N, C) or (N, C, L) inputs, 2d for images, 3d for volumes; features from the input."""
-    cls = {2: nn.BatchNorm1d, 3: nn.BatchNorm1d, 4: nn.BatchNorm2d, 5: nn.BatchNorm3d}.get(xs[0].dim())
-    if cls is None:
-        raise GraphError(f"batch norm of a {xs[0].dim()}-D tensor has no torch module")
-    return cls(xs[0].shape[1], eps=a.eps, affine=a.affine, track_running_stats=a.track_running_stats)
-
-
-# kind -> (nn module class, whether it takes inplace=, the tensor method for an in-place version)
-_ACTIVATIONS = {
-    "relu": (nn.ReLU, True, None), "relu6": (nn.ReLU6, True, None), "leaky_relu": (nn.LeakyReLU, True, None),
-    "elu": (nn.ELU, True, None), "silu": (nn.SiLU, True, None), "hardswish": (nn.Hardswish, True, None),
-    "hardsigmoid": (nn.Hardsigmoid, True, None), "gelu": (nn.GELU, False, None),
-    "sigmoid": (nn.Sigmoid, False, "sigmoid_"), "tanh": (nn.Tanh, False, "tanh_"),
-}
-
-
-def _make_activation(kind: str) -> None:
-    cls, has_flag, method = _ACTIVATIONS[kind]
-
-    @makes(kind)
-    def make(a, xs):
-        inplace = getattr(a, "inplace", False)
-        if has_flag:
-            return cls(inplace=inplace)
-        if not inplace:
-            return cls()
-        if method is None:
-            raise GraphError(f"{kind} has no in-place form in torch")
-        return InplaceFunction(method)
-
-
-for _kind in _ACTIVATIONS:
-    _make_activation(_kind)
-
-
-@makes("dropout")
-def make_dropout(a, xs):
-    return nn.Dropout(a.p)
-
-
-@makes("flatten")
-def make_flatten(a, xs):
-    return nn.Flatten(1)  # channels and spatial axes into one vector; batch kept
-
-
-@makes("linear")
-def make_linear(a, xs):
-    if xs[0].dim() != 2:
-        raise GraphError(f"linear needs a flat input, got a tensor of shape {tuple(xs[0].shape)}")
-    return nn.Linear(xs[0].shape[1], a.out_features, a.bias)
-
-
-@makes("softmax")
-def make_softmax(a, xs):
-    return nn.Softmax(dim=1)  # over channels, as the engine's softmax
-
-
-@makes("concat")
-def make_concat(a, xs):
-    return Concat()
-
-
-@makes("add")
-def make_add(a, xs):
-    return Add(getattr(a, "inplace", False))
-
-
-@makes("mean")
-def make_mean(a, xs):
-    return Mean()
-
-
-@makes("pad_channels")
-def make_pad_channels(a, xs):
-    if a.out_channels < xs[0].shape[1]:
-        raise GraphError(f"cannot pad {xs[0].shape[1]} channels down to {a.out_channels}")
-    return PadChannels(a.out_channels)
-
-
-# --- the module -------------------------------------------------------------------------------------------
 class BuiltNet(nn.Module):
     """A torch module that runs an archcalc graph in its order, freeing each tensor after its last use.
 
@@ -344,7 +121,7 @@ def build_module(graph: Graph, device="cpu", dtype=None, *, input=None, init: bo
             last_use[src] = i
     values = {INPUT: torch.empty((1, *shape), device="meta", dtype=dtype)}
     for i, layer in enumerate(graph.layers):
-        maker = _MAKERS.get(layer.kind)
+        maker = maker_of(layer.kind)
         if maker is None:
             raise GraphError(f"{graph.name}: layer '{layer.name}': kind '{layer.kind}' has no torch builder "
                              f"(known: {', '.join(buildable_kinds())})")

@@ -16,14 +16,22 @@ from contextlib import contextmanager
 from ..core import ir
 from ..core.ir import INPUT, Graph, Layer, per_axis
 from ..errors import GraphError
-from ..limits import MAX_LAYERS, MAX_SIZE
+from ..limits import MAX_LAYERS
+from .builder_checks import axes_of, check_non_negative, check_positive, check_printable
+from .builder_elementwise import ElementwiseMethods
+from .builder_norm import NormMethods
+from .builder_resize import ResizeMethods
 
 
-class Net:
-    """Collects layers in order; node names are dotted paths."""
+class Net(ElementwiseMethods, NormMethods, ResizeMethods):
+    """Collects layers in order; node names are dotted paths.
+
+    The lecture's layers are methods here; the later kinds come from one mixin per family
+    (builder_elementwise, builder_norm, builder_resize), each method checking its attributes as it makes one.
+    """
 
     def __init__(self, name: str, input=None, source: str = "", notes=()):
-        _check_printable("model name", name)
+        check_printable("model name", name)
         self.name = name
         self.default_input = tuple(input) if input is not None else None
         self.source = source
@@ -54,7 +62,7 @@ class Net:
                     self._names.add(full)
                     return full
         full = ".".join([*self._scope, str(name)])
-        _check_printable(f"{self.name}: layer name", full)
+        check_printable(f"{self.name}: layer name", full)
         if full in self._names:
             raise GraphError(f"{self.name}: layer name '{full}' is used twice")
         self._names.add(full)
@@ -74,23 +82,23 @@ class Net:
     def conv(self, x, out_channels: int, kernel, stride=1, padding=0, dilation=1, groups: int = 1,
              bias: bool = True, dims=None, name=None) -> str:
         """A convolution over 1, 2 or 3 spatial axes: `dims`, else the length of a per-axis list, else 2."""
-        axes = _axes(self.name, name, dims, kernel, stride, padding, dilation)
+        axes = axes_of(self.name, name, dims, kernel, stride, padding, dilation)
         attrs = ir.Conv(out_channels, per_axis(kernel, axes, "kernel"), per_axis(stride, axes, "stride"),
                         per_axis(padding, axes, "padding"), per_axis(dilation, axes, "dilation"), groups, bias)
-        _check_positive(self.name, name, kernel=attrs.kernel, stride=attrs.stride, dilation=attrs.dilation,
+        check_positive(self.name, name, kernel=attrs.kernel, stride=attrs.stride, dilation=attrs.dilation,
                         out_channels=(out_channels,), groups=(groups,))
-        _check_non_negative(self.name, name, padding=attrs.padding)
+        check_non_negative(self.name, name, padding=attrs.padding)
         return self.layer("conv", attrs, x, name)
 
     def _pool(self, kind, x, kernel, stride, padding, dilation, ceil_mode, name, count_include_pad=True,
               dims=None):
         stride = kernel if stride is None else stride
-        axes = _axes(self.name, name, dims, kernel, stride, padding, dilation)
+        axes = axes_of(self.name, name, dims, kernel, stride, padding, dilation)
         attrs = ir.Pool(per_axis(kernel, axes, "kernel"), per_axis(stride, axes, "stride"),
                         per_axis(padding, axes, "padding"), per_axis(dilation, axes, "dilation"), ceil_mode,
                         count_include_pad)
-        _check_positive(self.name, name, kernel=attrs.kernel, stride=attrs.stride, dilation=attrs.dilation)
-        _check_non_negative(self.name, name, padding=attrs.padding)
+        check_positive(self.name, name, kernel=attrs.kernel, stride=attrs.stride, dilation=attrs.dilation)
+        check_non_negative(self.name, name, padding=attrs.padding)
         return self.layer(kind, attrs, x, name)
 
     def maxpool(self, x, kernel, stride=None, padding=0, dilation=1, ceil_mode=False, dims=None,
@@ -102,9 +110,9 @@ class Net:
         return self._pool("avgpool", x, kernel, stride, padding, 1, ceil_mode, name, count_include_pad, dims)
 
     def _adaptive(self, kind, x, output, dims, name) -> str:
-        axes = _axes(self.name, name, dims, output)
+        axes = axes_of(self.name, name, dims, output)
         attrs = ir.AdaptivePool(per_axis(output, axes, "output size"))
-        _check_positive(self.name, name, output=attrs.output)
+        check_positive(self.name, name, output=attrs.output)
         return self.layer(kind, attrs, x, name)
 
     def adaptive_avgpool(self, x, output, dims=None, name=None) -> str:
@@ -117,7 +125,7 @@ class Net:
         return self.adaptive_avgpool(x, 1, dims, name)
 
     def lrn(self, x, size: int, alpha=1e-4, beta=0.75, k=1.0, name=None) -> str:
-        _check_positive(self.name, name, size=(size,))
+        check_positive(self.name, name, size=(size,))
         return self.layer("lrn", ir.LRN(size, alpha, beta, k), x, name)
 
     def batchnorm(self, x, eps=1e-5, affine=True, track_running_stats=True, name=None) -> str:
@@ -143,7 +151,7 @@ class Net:
         return self.layer("flatten", ir.Flatten(), x, name)
 
     def linear(self, x, out_features: int, bias: bool = True, name=None) -> str:
-        _check_positive(self.name, name, out_features=(out_features,))
+        check_positive(self.name, name, out_features=(out_features,))
         return self.layer("linear", ir.Linear(out_features, bias), x, name)
 
     def softmax(self, x, name=None) -> str:
@@ -162,43 +170,9 @@ class Net:
 
     def pad_channels(self, x, out_channels: int, name=None) -> str:
         """The input's channels followed by zero channels up to `out_channels` (a parameter-free shortcut)."""
-        _check_positive(self.name, name, out_channels=(out_channels,))
+        check_positive(self.name, name, out_channels=(out_channels,))
         return self.layer("pad_channels", ir.PadChannels(out_channels), x, name)
 
     def graph(self) -> Graph:
         return Graph(self.name, tuple(self.layers), self.default_input, self.source, tuple(self.notes),
                      dict(self.extras), self.channels_free)
-
-
-def _axes(model, name, dims, *values) -> int:
-    """How many spatial axes a layer works on: `dims` (1, 2 or 3, as torch's Conv1d/2d/3d), else the length of
-    the first per-axis list among `values`, else 2."""
-    lengths = [len(v) for v in values if isinstance(v, (list, tuple))]
-    axes = dims if dims is not None else (lengths[0] if lengths else 2)
-    if isinstance(axes, bool) or axes not in (1, 2, 3):
-        raise GraphError(f"{model}: layer {name or '(unnamed)'}: dims must be 1, 2 or 3, got {axes!r}")
-    return axes
-
-
-def _check_printable(what: str, text) -> None:
-    """Names end up in tables, JSON and terminals: no newlines, control characters or lone surrogates."""
-    if not isinstance(text, str) or not text or not text.isprintable():
-        shown = text.encode("unicode_escape", "backslashreplace").decode("ascii") if isinstance(text, str) else text
-        raise GraphError(f"{what} must be printable text, got '{shown}'")
-
-
-def _check_positive(model, name, **fields) -> None:
-    for key, values in fields.items():
-        for v in values:
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise GraphError(f"{model}: layer {name or '(unnamed)'}: {key} must be a positive integer, got {v!r}")
-            if v > MAX_SIZE:
-                raise GraphError(f"{model}: layer {name or '(unnamed)'}: {key} is above 10^18, the largest value "
-                                 "archcalc takes")
-
-
-def _check_non_negative(model, name, **fields) -> None:
-    for key, values in fields.items():
-        for v in values:
-            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-                raise GraphError(f"{model}: layer {name or '(unnamed)'}: {key} must be 0 or more, got {v!r}")
