@@ -27,7 +27,12 @@ def per_axis(value, axes: int, what: str = "value") -> tuple:
 
 @dataclass(frozen=True)
 class Conv:
-    """2-D convolution."""
+    """Convolution over 1, 2 or 3 spatial axes.
+
+    same: torch's padding='same' (stride 1): d*(k - 1) padding per axis in total, `padding` holding the
+    left (top) part, total//2; torch puts the odd one on the right (bottom). Stored this way so that the
+    receptive field's start, which only depends on the left padding, needs no special case.
+    """
 
     out_channels: int
     kernel: Pair
@@ -36,6 +41,7 @@ class Conv:
     dilation: Pair = (1, 1)
     groups: int = 1
     bias: bool = True
+    same: bool = False
 
 
 @dataclass(frozen=True)

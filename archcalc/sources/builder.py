@@ -81,13 +81,25 @@ class Net(ElementwiseMethods, NormMethods, ResizeMethods):
     # --- layers -------------------------------------------------------------------------------------
     def conv(self, x, out_channels: int, kernel, stride=1, padding=0, dilation=1, groups: int = 1,
              bias: bool = True, dims=None, name=None) -> str:
-        """A convolution over 1, 2 or 3 spatial axes: `dims`, else the length of a per-axis list, else 2."""
-        axes = axes_of(self.name, name, dims, kernel, stride, padding, dilation)
-        attrs = ir.Conv(out_channels, per_axis(kernel, axes, "kernel"), per_axis(stride, axes, "stride"),
-                        per_axis(padding, axes, "padding"), per_axis(dilation, axes, "dilation"), groups, bias)
-        check_positive(self.name, name, kernel=attrs.kernel, stride=attrs.stride, dilation=attrs.dilation,
+        """A convolution over 1, 2 or 3 spatial axes: `dims`, else the length of a per-axis list, else 2.
+
+        padding="same" (stride 1 only, as torch) keeps every size: d*(k - 1) in all per axis, the odd one
+        on the right/bottom as torch pads it.
+        """
+        same = padding == "same"
+        axes = axes_of(self.name, name, dims, kernel, stride, 0 if same else padding, dilation)
+        kernel, stride, dilation = (per_axis(kernel, axes, "kernel"), per_axis(stride, axes, "stride"),
+                                    per_axis(dilation, axes, "dilation"))
+        check_positive(self.name, name, kernel=kernel, stride=stride, dilation=dilation,
                         out_channels=(out_channels,), groups=(groups,))
-        check_non_negative(self.name, name, padding=attrs.padding)
+        if same and any(s != 1 for s in stride):  # torch refuses it too
+            raise GraphError(f"{self.name}: layer {name or '(unnamed)'}: padding 'same' needs stride 1, "
+                             f"got stride {stride}")
+        # 'same' keeps the left part of its padding; the conv rules add the rest (ir.Conv)
+        pads = tuple(d * (k - 1) // 2 for k, d in zip(kernel, dilation)) if same else per_axis(padding, axes,
+                                                                                                 "padding")
+        check_non_negative(self.name, name, padding=pads)
+        attrs = ir.Conv(out_channels, kernel, stride, pads, dilation, groups, bias, same)
         return self.layer("conv", attrs, x, name)
 
     def _pool(self, kind, x, kernel, stride, padding, dilation, ceil_mode, name, count_include_pad=True,
@@ -122,13 +134,16 @@ class Net(ElementwiseMethods, NormMethods, ResizeMethods):
         return self._adaptive("adaptive_maxpool", x, output, dims, name)
 
     def global_avgpool(self, x, dims=None, name=None) -> str:
+        """Average over every spatial position: an adaptive average pool to size 1 (its field is global)."""
         return self.adaptive_avgpool(x, 1, dims, name)
 
     def lrn(self, x, size: int, alpha=1e-4, beta=0.75, k=1.0, name=None) -> str:
+        """Local response normalisation across `size` neighbouring channels (AlexNet's)."""
         check_positive(self.name, name, size=(size,))
         return self.layer("lrn", ir.LRN(size, alpha, beta, k), x, name)
 
     def batchnorm(self, x, eps=1e-5, affine=True, track_running_stats=True, name=None) -> str:
+        """Batch normalisation: a scale and shift per channel; running mean and variance as buffers."""
         return self.layer("batchnorm", ir.BatchNorm(eps, affine, track_running_stats), x, name)
 
     def act(self, kind: str, x, inplace=False, name=None) -> str:
@@ -142,12 +157,14 @@ class Net(ElementwiseMethods, NormMethods, ResizeMethods):
         return self.act("tanh", x, False, name)
 
     def dropout(self, x, p=0.5, name=None) -> str:
+        """Dropout with probability p: the identity at inference (nothing computed, no new memory)."""
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:  # NaN fails too
             raise GraphError(f"{self.name}: layer {name or '(unnamed)'}: p must be a probability from 0 to 1, "
                              f"got {p!r}")
         return self.layer("dropout", ir.Dropout(p), x, name)
 
     def flatten(self, x, name=None) -> str:
+        """Channels and spatial axes laid out as one vector: a view, no copy."""
         return self.layer("flatten", ir.Flatten(), x, name)
 
     def linear(self, x, out_features: int, bias: bool = True, name=None) -> str:
@@ -155,9 +172,11 @@ class Net(ElementwiseMethods, NormMethods, ResizeMethods):
         return self.layer("linear", ir.Linear(out_features, bias), x, name)
 
     def softmax(self, x, name=None) -> str:
+        """Softmax over the channels (the classifier's probabilities)."""
         return self.layer("softmax", ir.Softmax(), x, name)
 
     def concat(self, xs, name=None) -> str:
+        """Concatenation of inputs of one spatial size along the channels (Inception's, DenseNet's join)."""
         return self.layer("concat", ir.Concat(), xs, name)
 
     def add(self, xs, inplace=False, name=None) -> str:

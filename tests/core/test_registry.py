@@ -40,8 +40,8 @@ def test_flags_of_the_kinds_the_conventions_name(kind, weighted, moves_bytes):
     assert is_weighted(kind) is weighted
 
 
-def test_only_conv_and_linear_count_for_depth():
-    assert [k for k in KINDS if is_weighted(k)] == ["conv", "linear"]
+def test_only_weighted_kinds_count_for_depth():
+    assert [k for k in KINDS if is_weighted(k)] == ["conv", "conv_transpose", "linear"]
 
 
 def test_only_weighted_kinds_have_macs_in_the_zoo():

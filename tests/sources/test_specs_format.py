@@ -236,10 +236,12 @@ def test_every_kind_a_spec_offers_builds(tmp_path):
     """Each kind listed for spec files is made by the loader (with its required fields) and analysed."""
     required = {"conv": {"out_channels": 4, "kernel": 1}, "maxpool": {"kernel": 1}, "avgpool": {"kernel": 1},
                 "adaptive_avgpool": {"output": 2}, "adaptive_maxpool": {"output": 2}, "lrn": {"size": 3},
-                "linear": {"out_features": 3}, "pad_channels": {"out_channels": 8}}
-    joins = {"concat", "add", "mean"}
+                "linear": {"out_features": 3}, "pad_channels": {"out_channels": 8}, "groupnorm": {"groups": 2},
+                "conv_transpose": {"out_channels": 4, "kernel": 1}, "pad": {"pads": 1}, "upsample": {"scale": 2}}
+    from archcalc.sources.specs.kinds import makers
+
     for kind in spec_kinds():
-        if kind in joins:
+        if makers()[kind].joins:  # a kind that merges inputs is written as the join of branches
             entry = {"branches": [[], []], "join": kind}
         else:
             entry = {"kind": kind, **required.get(kind, {})}

@@ -19,6 +19,7 @@ ACTIVATION_COST = {
     "tanh": 5,
     "hardswish": 4,
     "hardsigmoid": 3,
+    "mish": 7,       # x * tanh(softplus(x)): exp, log1p, tanh, multiply
 }
 
 
@@ -35,7 +36,7 @@ def input_or_result_saved(a, ins, out, device):
 
 
 def input_saved(a, ins, out, device):
-    """hardtanh / gelu / silu / hardswish / hardsigmoid backward take the input. In place, the op would
+    """hardtanh / gelu / silu / hardswish / hardsigmoid / mish backward take the input. In place, the op would
     overwrite it, so autograd keeps a copy of the original input (seen with saved_tensors_hooks: a storage
     apart from the output's)."""
     if getattr(a, "inplace", False):
@@ -47,7 +48,7 @@ BACKWARD_KEEPS = {
     "relu": result_saved, "sigmoid": result_saved, "tanh": result_saved,
     "leaky_relu": input_or_result_saved, "elu": input_or_result_saved,
     "relu6": input_saved, "gelu": input_saved, "silu": input_saved, "hardswish": input_saved,
-    "hardsigmoid": input_saved,
+    "hardsigmoid": input_saved, "mish": input_saved,
 }
 
 

@@ -1,14 +1,15 @@
-"""Rules for 2-D convolution (any kernel, stride, padding, dilation, groups; bias optional)."""
+"""Rules for convolution over 1, 2 or 3 axes (any kernel, stride, padding or torch's 'same', dilation,
+groups; bias optional)."""
 
 from __future__ import annotations
 
 from ...errors import ShapeError
 from ..ir import Conv
 from ..receptive import window_rf
-from ..shape import product
+from ..shape import Shape, product
 from . import Params, flags, rule
-from .saved import Saved
-from .window import window_shape
+from .saved import Extra, Saved
+from .window import same_shape, window_shape
 
 flags("conv", weighted=True, moves_bytes=True)
 
@@ -21,6 +22,10 @@ def conv_shape(a: Conv, ins):
         raise ShapeError(f"{x.channels} input channels do not split into {a.groups} groups")
     if a.out_channels % a.groups:
         raise ShapeError(f"{a.out_channels} output channels do not split into {a.groups} groups")
+    if a.same:
+        if any(s != 1 for s in a.stride):  # torch: "padding='same' is not supported for strided convolutions"
+            raise ShapeError(f"padding 'same' needs stride 1, got stride {a.stride}")
+        return same_shape(x, a.out_channels, a.kernel, a.dilation)
     return window_shape(x, a.out_channels, a.kernel, a.stride, a.padding, a.dilation)
 
 
@@ -54,11 +59,19 @@ def conv_activation(a: Conv, ins, out):
 
 @rule("conv", "rf")
 def conv_rf(a: Conv, in_rfs, ins):
-    """Field grows by (dilated kernel - 1) jumps; jump multiplies by the stride."""
+    """Field grows by (dilated kernel - 1) jumps; jump multiplies by the stride. With 'same', `padding` holds
+    the left part, which alone sets the start."""
     return window_rf(in_rfs[0], a.kernel, a.stride, a.padding, a.dilation), None
 
 
 @rule("conv", "saved")
 def conv_saved(a: Conv, ins, out, device):
-    """convolution: its input (for the weight's grad) and its weight (a parameter, not counted)."""
+    """convolution: its input (for the weight's grad) and its weight (a parameter, not counted). With 'same'
+    padding whose total d*(k - 1) is odd on some axis, torch convolves a zero-padded copy of the input (one
+    more on the right of such axes) and keeps that copy instead."""
+    totals = [d * (k - 1) for k, d in zip(a.kernel, a.dilation)]
+    if a.same and any(t % 2 for t in totals):
+        (x,) = ins
+        padded = Shape(x.channels, tuple(n + t % 2 for n, t in zip(x.spatial, totals))).elements
+        return Saved(extras=(Extra("zero-padded copy of the input", padded),), trainable=True)
     return Saved(inputs=(0,), trainable=True)

@@ -1,4 +1,4 @@
-"""Rules for graph merges: concatenation along channels and elementwise addition."""
+"""Rules for graph merges: concatenation along channels and elementwise addition (which broadcasts)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from ..ir import Add
 from ..receptive import merge_rf
 from ..shape import Shape, is_symbolic
 from . import NO_PARAMS, ShapeOut, flags, rule
+from .broadcast import broadcast_shape, check_inplace
 from .passthrough import no_macs
 from .saved import Saved, inplace_alias
 
@@ -46,8 +47,12 @@ def common_shape(ins, what: str = "inputs"):
 
 @rule("add", "shape")
 def add_shape(a, ins):
-    """Output: the common shape; every input must have the same channels and spatial size."""
-    return ShapeOut(common_shape(ins))
+    """Output: the numpy broadcast of the inputs (equal shapes for a residual join; `x + bias` or a layer
+    scale broadcast); in place, it must be the first input's shape."""
+    out = broadcast_shape(ins)
+    if a.inplace:
+        check_inplace(ins, out, "add")
+    return ShapeOut(out)
 
 
 rule(MERGES, "params")(lambda a, ins: NO_PARAMS)

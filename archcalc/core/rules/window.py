@@ -56,3 +56,28 @@ def _remainder_message(n, k, s, p, d, ceil_mode, res):
     better = nearest_exact_size(n, k, s, p, d)
     return ("warning", f"{res.text}; the last {lost} input pixel(s) are never seen; "
                        f"an input of {better} would divide exactly")
+
+
+def same_shape(shape: Shape, channels, kernel, dilation) -> ShapeOut:
+    """Output of a stride-1 window with torch's padding='same': every axis keeps its size.
+
+    Total padding d*(k - 1) per axis, total//2 before and the rest after (torch pads the extra on the right),
+    shown as the window arithmetic with both sides written out: (224 + 1 + 2 - 4)/1 + 1 = 224.
+    """
+    if len(shape.spatial) != len(kernel):
+        raise ShapeError(f"expects a {len(kernel)}-D feature map, got input {shape}")
+    texts = []
+    for n, k, d in zip(shape.spatial, kernel, dilation):
+        k_eff = d * (k - 1) + 1
+        left, right = same_padding(k, d)
+        pads = "".join(f" + {p}" for p in (left, right) if p)
+        texts.append(f"({fmt_dim(n)}{pads} - {k_eff})/1 + 1 = {fmt_dim(n)} (same)")
+    axes = AXIS_NAMES.get(len(texts), "0123456789")
+    derivation = texts[0] if len(set(texts)) == 1 else "; ".join(f"{axes[i]}: {t}" for i, t in enumerate(texts))
+    return ShapeOut(Shape(channels, tuple(shape.spatial)), derivation)
+
+
+def same_padding(kernel: int, dilation: int) -> tuple:
+    """(before, after) of torch's padding='same' on one axis: d*(k - 1) in all, the odd one after."""
+    total = dilation * (kernel - 1)
+    return total // 2, total - total // 2

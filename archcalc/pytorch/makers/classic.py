@@ -98,7 +98,35 @@ def _by_axes(table: dict, axes: int, what: str):
 def make_conv(a, xs):
     """nn.ConvNd; in_channels from the input tensor."""
     cls = _by_axes(_CONV, len(a.kernel), "convolution")
+    if a.same:
+        return _same_conv(cls, a, xs[0].shape[1])
     return cls(xs[0].shape[1], a.out_channels, a.kernel, a.stride, a.padding, a.dilation, a.groups, a.bias)
+
+
+def _same_conv(cls, a, in_channels):
+    """padding='same' written out as torch's own conv_padding_mode_same runs it: the symmetric part as the
+    conv's padding and, where d*(k - 1) is odd, a zero-padded copy of the input with one more on the right.
+    (nn.ConvNd(padding='same') traces to aten::_convolution_mode, which fvcore does not count.)"""
+    totals = [d * (k - 1) for k, d in zip(a.kernel, a.dilation)]
+    extra = tuple(v for t in reversed(totals) for v in (0, t % 2))  # F.pad order: last axis first
+    conv = cls(in_channels, a.out_channels, a.kernel, a.stride, tuple(t // 2 for t in totals), a.dilation,
+               a.groups, a.bias)
+    if any(extra):
+        conv.__class__ = _right_padded(cls)  # the same parameters and names; forward pads first
+        conv.extra_padding = extra
+    return conv
+
+
+_RIGHT_PADDED: dict = {}
+
+
+def _right_padded(cls):
+    """A subclass of cls whose forward zero-pads its input by `extra_padding` first (made once per class)."""
+    if cls not in _RIGHT_PADDED:
+        def forward(self, x):
+            return cls.forward(self, nn.functional.pad(x, self.extra_padding))
+        _RIGHT_PADDED[cls] = type(f"RightPadded{cls.__name__}", (cls,), {"forward": forward})
+    return _RIGHT_PADDED[cls]
 
 
 @makes("maxpool")
@@ -143,7 +171,7 @@ def make_batchnorm(a, xs):
 _ACTIVATIONS = {
     "relu": (nn.ReLU, True, None), "relu6": (nn.ReLU6, True, None), "leaky_relu": (nn.LeakyReLU, True, None),
     "elu": (nn.ELU, True, None), "silu": (nn.SiLU, True, None), "hardswish": (nn.Hardswish, True, None),
-    "hardsigmoid": (nn.Hardsigmoid, True, None), "gelu": (nn.GELU, False, None),
+    "hardsigmoid": (nn.Hardsigmoid, True, None), "mish": (nn.Mish, True, None), "gelu": (nn.GELU, False, None),
     "sigmoid": (nn.Sigmoid, False, "sigmoid_"), "tanh": (nn.Tanh, False, "tanh_"),
 }
 

@@ -123,3 +123,39 @@ def lookup(kind: str, joining: bool) -> LayerMaker:
         joins = ", ".join(k for k, m in table.items() if m.joins is not False)
         raise LookupError(f"'{kind}' takes one input and cannot join branches (joins: {joins})")
     return maker
+
+
+def kind_rows() -> list:
+    """(kind, its fields with their defaults, what it is) for every kind a spec file can use, sorted."""
+    rows = []
+    for kind, maker in sorted(makers().items()):
+        fields = ", ".join(name if p.default is inspect.Parameter.empty else f"{name}={_shown(name, p.default)}"
+                           for name, p in maker.fields.items())
+        rows.append((kind, fields, _description(kind)))
+    return rows
+
+
+NONE_MEANS = {"stride": "kernel", "dims": "auto"}  # what a field left out means, where None is its default
+
+
+def _shown(name: str, value) -> str:
+    if value is None:
+        return NONE_MEANS.get(name, "null")
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _description(kind: str) -> str:
+    """The first line of the builder method's docstring, else of the attribute type's, else the family's."""
+    if kind in _activation_kinds():
+        return "elementwise activation (in place with inplace=true)"
+    method = getattr(Net, kind, None)
+    doc = inspect.getdoc(method) if callable(method) else None
+    if not doc and kind in known_kinds():
+        shape_rule = rules_for(kind)["shape"]
+        try:
+            first = next(iter(inspect.signature(shape_rule).parameters))
+            attrs = typing.get_type_hints(shape_rule).get(first)
+        except (NameError, TypeError, StopIteration):
+            attrs = None
+        doc = inspect.getdoc(attrs) if dataclasses.is_dataclass(attrs) else None
+    return " ".join((doc or "").split("\n\n")[0].split())
