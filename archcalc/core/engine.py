@@ -93,10 +93,20 @@ def _check_channels(graph: Graph, x: Shape):
 def _totals(stats, x: Shape, batch: int, nbytes: int, depth: int) -> dict:
     """Sums of the layers; batch-dependent figures for the whole batch."""
     def total(attr):
-        value = 0
+        numbers, formulas = 0, []
         for s in stats:
-            value = value + getattr(s, attr)
-        return to_plain(value)  # no sympy.simplify: on nested floors it costs seconds and gains little
+            value = getattr(s, attr)
+            if isinstance(value, int):
+                numbers += value
+            else:
+                formulas.append(value)
+        if not formulas:
+            return numbers
+        import sympy
+
+        # one Add of every term: adding them one by one re-flattens a growing sum, quadratic in the layers;
+        # no sympy.simplify either: on nested floors it costs seconds and gains little
+        return to_plain(sympy.Add(*formulas) + numbers)
 
     weights, biases, buffers = total("weights"), total("biases"), total("buffers")
     macs, other, act = total("macs"), total("other_ops"), total("activation_elems")

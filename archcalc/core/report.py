@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Optional
 
 from ..conventions import FLOPS_PER_MAC
@@ -21,6 +22,13 @@ def json_value(value: Any) -> Any:
         return value
     if getattr(value, "is_Number", False):
         return float(value)
+    return _formula_text(value)
+
+
+@lru_cache(maxsize=8192)
+def _formula_text(value) -> str:
+    """sympy's printing is the cost of a symbolic report: a repeated formula (every block of a stage has the
+    same shapes) is printed once."""
     return str(value)
 
 

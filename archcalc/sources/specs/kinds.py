@@ -158,4 +158,5 @@ def _description(kind: str) -> str:
         except (NameError, TypeError, StopIteration):
             attrs = None
         doc = inspect.getdoc(attrs) if dataclasses.is_dataclass(attrs) else None
-    return " ".join((doc or "").split("\n\n")[0].split())
+    first = " ".join((doc or "").split("\n\n")[0].split())
+    return first.split(". ")[0].rstrip(".") + "." if first else ""  # one sentence: a table row, not a page
