@@ -25,8 +25,39 @@ from archcalc.pytorch.counters import flop_counter_layer_flops  # noqa: E402
 from archcalc.pytorch.measured_memory import activation_bytes_by_layer, saved_tensor_bytes  # noqa: E402
 from archcalc.analyses.backward_memory import saved_for_backward  # noqa: E402
 
-ACTIVATIONS = ["relu", "relu6", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "hardswish", "hardsigmoid"]
+ACTIVATIONS = ["relu", "relu6", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "hardswish", "hardsigmoid",
+               "mish"]
 NO_INPLACE = {"gelu"}
+LATER_KINDS = ["se", "drop_path", "identity", "layernorm", "groupnorm", "instancenorm", "upsample", "conv_transpose",
+               "pad", "same"]
+
+
+def later_kind(draw, net, op: str, x: str, c: int) -> tuple:
+    """One of the kinds modern networks use, drawn with its attributes; returns (node, channels)."""
+    if op == "se":  # a squeeze-and-excitation gate multiplied into the trunk
+        gate = net.act("sigmoid", net.conv(net.global_avgpool(x), c, 1))
+        return net.mul([x, gate]), c
+    if op == "drop_path":
+        return net.add([net.drop_path(net.conv(x, c, 3, padding=1), draw(st.sampled_from([0.0, 0.3]))), x]), c
+    if op == "identity":
+        return net.identity(x), c
+    if op == "layernorm":
+        return net.layernorm(x, channels_first=True, affine=draw(st.booleans())), c
+    if op == "groupnorm":
+        return net.groupnorm(x, draw(st.sampled_from([g for g in (1, 2, 3) if c % g == 0]))), c
+    if op == "instancenorm":
+        return net.instancenorm(x, affine=draw(st.booleans())), c
+    if op == "upsample":
+        return net.upsample(x, scale=draw(st.sampled_from([2, 3])), mode=draw(st.sampled_from(["nearest", "bilinear"]))), c
+    if op == "conv_transpose":
+        s = draw(st.integers(1, 2))
+        out = draw(st.integers(1, 4))
+        return net.conv_transpose(x, out, draw(st.integers(1, 3)), stride=s, padding=draw(st.integers(0, 1)),
+                                  output_padding=draw(st.integers(0, s - 1))), out
+    if op == "pad":
+        return net.pad(x, [[draw(st.integers(0, 2)), draw(st.integers(0, 2))] for _ in range(2)]), c
+    out = draw(st.integers(1, 4))  # "same": stride 1, odd or even kernels, dilation
+    return net.conv(x, out, draw(st.integers(1, 4)), padding="same", dilation=draw(st.integers(1, 2))), out
 
 
 @st.composite
@@ -37,8 +68,10 @@ def specs(draw):
     x, c = net.input, channels
     for _ in range(draw(st.integers(1, 5))):
         op = draw(st.sampled_from(["conv", "conv", "maxpool", "avgpool", "bn", "act", "lrn", "residual",
-                                   "branches", "dropout"]))
-        if op == "conv":
+                                   "branches", "dropout", *LATER_KINDS]))
+        if op in LATER_KINDS:
+            x, c = later_kind(draw, net, op, x, c)
+        elif op == "conv":
             groups = draw(st.sampled_from([g for g in (1, 2, 3) if c % g == 0]))
             out = groups * draw(st.integers(1, 3))
             kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
@@ -82,7 +115,7 @@ def specs(draw):
     return net.graph()
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(graph=specs(), batch=st.integers(1, 3))
 def test_random_specs_agree_with_torch(graph, batch):
     try:

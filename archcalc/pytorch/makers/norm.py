@@ -12,12 +12,17 @@ from . import makes
 
 class LayerNorm2d(nn.LayerNorm):
     """Layer norm over the channels at every position, as ConvNeXt and timm write it: move the channels last,
-    F.layer_norm, move them back (both moves are views; the output is one new tensor)."""
+    F.layer_norm, move them back (both moves are views; the output is one new tensor).
+
+    The result is made contiguous (a copy of the same size; the channels-last result it replaces is freed, so
+    the layer still makes one tensor): the engine models
+    channels-first contiguous tensors, and a channels-last-strided result would make a later flatten copy
+    and a later upsample keep the channels-last layout, which the engine does not track yet."""
 
     def forward(self, x):
         x = x.movedim(1, -1)
         x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
-        return x.movedim(-1, 1)
+        return x.movedim(-1, 1).contiguous()
 
 
 @makes("layernorm")
