@@ -224,6 +224,24 @@ class Pad:
     value: float = 0.0
 
 
+# --- plumbing: channel slices and shuffles -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Slice:
+    """Channels [start, stop) of the input, step 1: `x[:, start:stop]`, or one part of torch.split/chunk
+    along channels. A view of the input."""
+
+    start: int
+    stop: int
+
+
+@dataclass(frozen=True)
+class ChannelShuffle:
+    """ShuffleNet's channel shuffle (nn.ChannelShuffle): the channels read as a groups x (C/groups) grid
+    and transposed, so that the next grouped layer sees channels from every group."""
+
+    groups: int
+
+
 @dataclass(frozen=True)
 class Layer:
     """One node of the graph: a unique dotted name, a kind, its typed attributes and its input names."""

@@ -20,10 +20,11 @@ from ..limits import MAX_LAYERS
 from .builder_checks import axes_of, check_non_negative, check_positive, check_printable
 from .builder_elementwise import ElementwiseMethods
 from .builder_norm import NormMethods
+from .builder_plumbing import PlumbingMethods
 from .builder_resize import ResizeMethods
 
 
-class Net(ElementwiseMethods, NormMethods, ResizeMethods):
+class Net(ElementwiseMethods, NormMethods, PlumbingMethods, ResizeMethods):
     """Collects layers in order; node names are dotted paths.
 
     The lecture's layers are methods here; the later kinds come from one mixin per family

@@ -237,7 +237,8 @@ def test_every_kind_a_spec_offers_builds(tmp_path):
     required = {"conv": {"out_channels": 4, "kernel": 1}, "maxpool": {"kernel": 1}, "avgpool": {"kernel": 1},
                 "adaptive_avgpool": {"output": 2}, "adaptive_maxpool": {"output": 2}, "lrn": {"size": 3},
                 "linear": {"out_features": 3}, "pad_channels": {"out_channels": 8}, "groupnorm": {"groups": 2},
-                "conv_transpose": {"out_channels": 4, "kernel": 1}, "pad": {"pads": 1}, "upsample": {"scale": 2}}
+                "conv_transpose": {"out_channels": 4, "kernel": 1}, "pad": {"pads": 1}, "upsample": {"scale": 2},
+                "slice": {"start": 0, "stop": 2}, "channel_shuffle": {"groups": 2}}
     from archcalc.sources.specs.kinds import makers
 
     for kind in spec_kinds():

@@ -1,0 +1,107 @@
+"""Rules for channel plumbing: `slice` (a contiguous range of channels, a view) and `channel_shuffle`
+(ShuffleNet's permutation of channels across groups, Zhang et al. 2018, a copy).
+
+Neither computes anything. A slice `x[:, start:stop]` is a view: no memory, nothing moved, and its output
+shares the input's storage. The shuffle, view -> transpose -> contiguous -> view as torch writes it, writes a
+permuted copy; its backward is the inverse permutation, so it keeps nothing.
+"""
+
+from __future__ import annotations
+
+from ...errors import ShapeError
+from ..ir import ChannelShuffle, Slice
+from ..shape import Shape, is_symbolic, to_plain
+from . import NO_PARAMS, ShapeOut, flags, rule
+from .passthrough import no_macs, same_rf, same_shape
+from .saved import Saved
+
+KINDS = ("slice", "channel_shuffle")
+
+flags("slice", weighted=False, moves_bytes=False)  # a view: nothing read or written at inference
+flags("channel_shuffle", weighted=False, moves_bytes=True)  # .contiguous() writes the permuted copy
+rule(KINDS, "params")(lambda a, ins: NO_PARAMS)
+rule(KINDS, "macs")(no_macs)
+rule(KINDS, "rf")(same_rf)  # both move whole channels: every position sees what it saw
+
+
+def _surely_negative(value) -> bool | None:
+    """Whether value < 0: True or False when it is known, None when it depends on a symbol."""
+    if not is_symbolic(value):
+        return to_plain(value) < 0
+    return value.is_negative  # sympy: True, False or None (undecided)
+
+
+@rule("slice", "shape")
+def slice_shape(a: Slice, ins):
+    """Output: stop - start channels, every spatial size kept. Needs 0 <= start < stop <= channels."""
+    (x,) = ins
+    if a.start < 0 or a.start >= a.stop:
+        raise ShapeError(f"slice [{a.start}:{a.stop}] needs 0 <= start < stop")
+    short = _surely_negative(x.channels - a.stop)
+    if short:
+        raise ShapeError(f"slice [{a.start}:{a.stop}] ends past the input's {x.channels} channels")
+    notes = () if short is False else (("info", f"slice [{a.start}:{a.stop}] assumes {x.channels} >= {a.stop}"),)
+    channels = a.stop - a.start
+    return ShapeOut(Shape(channels, x.spatial), f"channels {a.start}..{a.stop - 1} of {x.channels}: "
+                                                 f"{a.stop} - {a.start} = {channels}", notes)
+
+
+@rule("channel_shuffle", "shape")
+def channel_shuffle_shape(a: ChannelShuffle, ins):
+    """Output: the input's shape; the channels must split into `groups` equal groups."""
+    (x,) = ins
+    if a.groups < 1:
+        raise ShapeError(f"channel shuffle groups must be at least 1, got {a.groups}")
+    left = _remainder(x.channels, a.groups)
+    if left not in (0, None):
+        raise ShapeError(f"channel shuffle: {x.channels} channels do not divide into {a.groups} groups "
+                         f"({x.channels} mod {a.groups} = {left})")
+    notes = (("info", f"channel shuffle assumes {x.channels} divides by {a.groups}"),) if left is None else ()
+    out = same_shape(a, ins).shape
+    return ShapeOut(out, f"{a.groups} groups of {_per_group(x.channels, a.groups)} channels, transposed", notes)
+
+
+def _remainder(channels, groups: int):
+    """channels mod groups: an int, or None when it depends on a symbol."""
+    if not is_symbolic(channels):
+        return to_plain(channels) % groups
+    import sympy
+
+    left = to_plain(sympy.Mod(channels, groups))
+    return left if isinstance(left, int) else None
+
+
+def _per_group(channels, groups: int):
+    if not is_symbolic(channels):
+        return to_plain(channels) // groups
+    return to_plain(channels / groups)
+
+
+@rule(KINDS, "other_ops")
+def plumbing_other_ops(a, ins, out):
+    """None: a view or a permutation, no arithmetic."""
+    return 0
+
+
+@rule("slice", "activation")
+def slice_activation(a, ins, out):
+    """None: the output is a view of the input's storage."""
+    return 0
+
+
+@rule("channel_shuffle", "activation")
+def channel_shuffle_activation(a, ins, out):
+    """Elements: .contiguous() writes the permuted channels as a new tensor."""
+    return out.elements
+
+
+@rule("slice", "saved")
+def slice_saved(a, ins, out, device):
+    """A view: nothing saved (backward pads the gradient back by sizes); the output is the input's storage."""
+    return Saved(alias=0)
+
+
+@rule("channel_shuffle", "saved")
+def channel_shuffle_saved(a, ins, out, device):
+    """Nothing saved: view, transpose and contiguous need only sizes backward; the output is a new tensor."""
+    return Saved()
