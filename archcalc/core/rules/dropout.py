@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..ir import Dropout
 from . import NO_PARAMS, flags, rule
-from .passthrough import no_macs, same_rf, same_shape
+from .passthrough import no_macs, no_memory, no_ops, same_rf, same_shape
 from .saved import MASK_BYTES, Extra, Saved
 
 # the identity at inference: it returns its input, reads and writes nothing
@@ -16,16 +16,8 @@ rule("dropout", "params")(lambda a, ins: NO_PARAMS)
 rule("dropout", "macs")(no_macs)
 
 
-@rule("dropout", "other_ops")
-def dropout_other_ops(a, ins, out):
-    """None: dropout is the identity at inference."""
-    return 0
-
-
-@rule("dropout", "activation")
-def dropout_activation(a, ins, out):
-    """None: dropout at inference returns its input."""
-    return 0
+rule("dropout", "other_ops")(no_ops)  # the identity at inference
+rule("dropout", "activation")(no_memory)  # it returns its input
 
 
 @rule("dropout", "saved")

@@ -12,7 +12,7 @@ from ...errors import ShapeError
 from ..ir import ChannelShuffle, Slice
 from ..shape import Shape, is_symbolic, to_plain
 from . import NO_PARAMS, ShapeOut, flags, rule
-from .passthrough import no_macs, same_rf, same_shape
+from .passthrough import no_macs, no_memory, no_ops, same_rf, same_shape
 from .saved import Saved
 
 KINDS = ("slice", "channel_shuffle")
@@ -77,16 +77,8 @@ def _per_group(channels, groups: int):
     return to_plain(channels / groups)
 
 
-@rule(KINDS, "other_ops")
-def plumbing_other_ops(a, ins, out):
-    """None: a view or a permutation, no arithmetic."""
-    return 0
-
-
-@rule("slice", "activation")
-def slice_activation(a, ins, out):
-    """None: the output is a view of the input's storage."""
-    return 0
+rule(KINDS, "other_ops")(no_ops)  # a view or a permutation, no arithmetic
+rule("slice", "activation")(no_memory)  # a view of the input's storage
 
 
 @rule("channel_shuffle", "activation")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..receptive import global_rf
 from ..shape import Shape
 from . import NO_PARAMS, ShapeOut, flags, rule
-from .passthrough import no_macs
+from .passthrough import no_macs, no_memory, no_ops
 from .saved import Saved
 
 # a view: no arithmetic, no memory of its own, nothing moved
@@ -30,16 +30,8 @@ rule("flatten", "macs")(no_macs)
 rule("flatten", "rf")(flat_rf)
 
 
-@rule("flatten", "other_ops")
-def flatten_other_ops(a, ins, out):
-    """None: flatten is a view."""
-    return 0
-
-
-@rule("flatten", "activation")
-def flatten_activation(a, ins, out):
-    """None: flatten is a view of its input."""
-    return 0
+rule("flatten", "other_ops")(no_ops)  # a view
+rule("flatten", "activation")(no_memory)  # of its input's storage
 
 
 @rule("flatten", "saved")
