@@ -148,6 +148,11 @@ class Mul:
 
 
 @dataclass(frozen=True)
+class Scale:
+    """A learned factor per channel (ConvNeXt's and CaiT's layer scale: x * gamma, gamma of C values)."""
+
+
+@dataclass(frozen=True)
 class Identity:
     """The input itself (nn.Identity): no memory, no arithmetic."""
 

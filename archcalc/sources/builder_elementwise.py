@@ -24,6 +24,10 @@ class ElementwiseMethods:
         """x * tanh(softplus(x)) (nn.Mish)."""
         return self.layer("mish", ir.Elementwise(self._flag(inplace, "inplace", name)), x, name)
 
+    def scale(self, x, name=None) -> str:
+        """A learned factor per channel multiplied in (ConvNeXt's layer scale: x * gamma)."""
+        return self.layer("scale", ir.Scale(), x, name)
+
     def identity(self, x, name=None) -> str:
         """The input itself (nn.Identity): a named alias, nothing computed."""
         return self.layer("identity", ir.Identity(), x, name)

@@ -176,3 +176,15 @@ def test_spec_file_bad_broadcast_exits_2_with_one_line(tmp_path, capsys):
     assert run(["summary", str(path)]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "32x14x14" in err and "24x1x1" in err
+
+
+@pytest.mark.parametrize("shape", [(8, 5, 5), (16, 7), (4, 3, 3, 3)])
+def test_scale_has_one_parameter_per_channel(shape):
+    net = archcalc.Net("s", input=shape)
+    net.scale(net.input, name="gamma")
+    layer = archcalc.analyze(net).layer("gamma")
+    elements = 1
+    for d in shape:
+        elements *= d
+    assert layer.params == shape[0] and layer.macs == 0
+    assert layer.other_ops == elements and layer.activation_elems == elements

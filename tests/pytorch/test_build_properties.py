@@ -28,7 +28,7 @@ from archcalc.analyses.backward_memory import saved_for_backward  # noqa: E402
 ACTIVATIONS = ["relu", "relu6", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "hardswish", "hardsigmoid",
                "mish"]
 NO_INPLACE = {"gelu"}
-LATER_KINDS = ["se", "drop_path", "identity", "layernorm", "groupnorm", "instancenorm", "upsample", "conv_transpose",
+LATER_KINDS = ["se", "drop_path", "identity", "scale", "layernorm", "groupnorm", "instancenorm", "upsample", "conv_transpose",
                "pad", "same"]
 
 
@@ -41,6 +41,8 @@ def later_kind(draw, net, op: str, x: str, c: int) -> tuple:
         return net.add([net.drop_path(net.conv(x, c, 3, padding=1), draw(st.sampled_from([0.0, 0.3]))), x]), c
     if op == "identity":
         return net.identity(x), c
+    if op == "scale":
+        return net.scale(x), c
     if op == "layernorm":
         return net.layernorm(x, channels_first=True, affine=draw(st.booleans())), c
     if op == "groupnorm":

@@ -13,7 +13,7 @@ import archcalc
 from archcalc.cli import run
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-MODERN = ["mobilenetv2-stage.yaml", "se-resnet-bottleneck.yaml", "unet.yaml"]
+MODERN = ["mobilenetv2-stage.yaml", "se-resnet-bottleneck.yaml", "unet.yaml", "convnext-block.yaml"]
 
 
 @pytest.mark.parametrize("example", MODERN)
@@ -75,3 +75,15 @@ def test_unet_arithmetic():
               + conv(16, 2, 1))                                                      # classes
     assert report.totals["params"] == params  # 110,626
     assert report.layer("up1").macs == 32 * 16 * 2 * 2 * 32 * 32  # each input pixel spreads to a 2x2 patch
+
+
+def test_convnext_block_arithmetic():
+    report = archcalc.analyze(str(EXAMPLES / "convnext-block.yaml"))
+    c, hidden, hw = 96, 384, 56 * 56
+    # per block: depthwise 7x7 with biases, layer norm's weight and bias, the two 1x1 convs, layer scale
+    per_block = (c * 49 + c) + 2 * c + (c * hidden + hidden) + (hidden * c + c) + c
+    assert report.totals["params"] == 2 * per_block
+    assert report.totals["macs"] == 2 * hw * (c * 49 + c * hidden + hidden * c)
+    assert report.layer("block0.gamma").params == c and report.layer("block0.gamma").macs == 0
+    assert report.layer("block0.gamma").other_ops == c * hw  # one multiply per element, not a MAC
+    assert report.layer("block1.drop_path").activation_elems == 0  # the identity at inference

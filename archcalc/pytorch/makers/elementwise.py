@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 from . import makes
@@ -52,3 +53,19 @@ def make_identity(a, xs):
 @makes("drop_path")
 def make_drop_path(a, xs):
     return DropPath(a.p)
+
+
+class LayerScale(nn.Module):
+    """x * gamma with one learned factor per channel, broadcast over the spatial axes (ConvNeXt's form)."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.gamma = nn.Parameter(torch.ones(channels))
+
+    def forward(self, x):
+        return x.mul(self.gamma.reshape(1, -1, *([1] * (x.dim() - 2))))
+
+
+@makes("scale")
+def make_scale(a, xs):
+    return LayerScale(xs[0].shape[1])
