@@ -132,15 +132,7 @@ def known_kinds() -> list:
     return sorted(_RULES)
 
 
-_loaded = False
-
-
 def _load() -> None:
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        import importlib
-        import pkgutil
+    from ..autoload import import_modules
 
-        for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
-            importlib.import_module(f"{__name__}.{module}")  # each module registers its kinds
+    import_modules(__name__)  # each module of this package registers its kinds

@@ -7,9 +7,9 @@ tensors of the builder's dry run, so sizes (in_channels, in_features) come from 
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from typing import Callable
+
+from ...core.autoload import import_modules
 
 _MAKERS: dict = {}
 
@@ -40,12 +40,5 @@ def maker_of(kind: str):
     return _MAKERS.get(kind)
 
 
-_loaded = False
-
-
 def _load() -> None:
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
-            importlib.import_module(f"{__name__}.{module}")
+    import_modules(__name__)  # each module of this package registers its makers
