@@ -9,6 +9,7 @@ from ...errors import ShapeError
 from ..ir import ConvTranspose
 from ..receptive import RF
 from ..shape import Shape, fmt_dim, product, to_plain
+from .conv import conv_activation, conv_other_ops
 from . import Params, ShapeOut, flags, rule
 from .saved import Saved
 from .window import AXIS_NAMES
@@ -66,16 +67,9 @@ def conv_transpose_macs(a: ConvTranspose, ins, out):
     return x.elements * (a.out_channels // a.groups) * product(a.kernel)
 
 
-@rule("conv_transpose", "other_ops")
-def conv_transpose_other_ops(a: ConvTranspose, ins, out):
-    """Other ops: one bias add per output element when it has a bias."""
-    return out.elements if a.bias else 0
-
-
-@rule("conv_transpose", "activation")
-def conv_transpose_activation(a: ConvTranspose, ins, out):
-    """Elements: the output is a new tensor."""
-    return out.elements
+# as a conv: a bias add per output element when it has a bias; the output is a new tensor
+rule("conv_transpose", "other_ops")(conv_other_ops)
+rule("conv_transpose", "activation")(conv_activation)
 
 
 @rule("conv_transpose", "rf")
