@@ -91,29 +91,23 @@ def test_record_with_given_peaks_has_its_roofline():
     assert record["channels_last"] is True
 
 
-def test_roofline_bound_is_below_a_measured_matmul():
-    """A 1024^3 matmul (a linear layer at batch 1024) never beats the bound from the calibrated peaks.
+def test_roofline_bound_of_a_matmul_is_its_arithmetic():
+    """A 1024^3 matmul (a linear layer at batch 1024): FLOPs, bytes and the bound written out by hand.
 
-    The calibration takes the best of 15 runs (a 1024^3 matmul and a 64 MiB copy) before the measurement and
-    15 after it, the measurement the median of 5: on a machine shared with other work, a calibration taken
-    only while the load was heavier would set the ceiling too low.
+    Whether a measured matmul stays above the calibrated bound is a timing question, checked by
+    benchmarks/bench_roofline.py rather than here (a calibration is an estimate, and a shared machine moves it).
     """
     n = 1024
-    before = bench.calibrate("cpu", "float32", repeats=15)
     net = Net("matmul", (n,))
     net.linear(net.input, n, bias=False, name="mm")
     report = archcalc.analyze(net, batch=n)
-    (bound,) = layer_bounds(report, before)
+    peaks = Peaks.from_units(2.0, 100.0, "given")  # 2 TFLOP/s, 100 GB/s
+    (bound,) = layer_bounds(report, peaks)
     assert bound.flops == 2 * n**3
     assert bound.bytes_moved == 3 * n * n * 4  # input, output, weight; float32
-    layer = torch.nn.Linear(n, n, bias=False)
-    x = torch.randn(n, n)
-    with torch.inference_mode():
-        times = bench.time_callable(lambda: layer(x), repeats=5, warmup=2, device="cpu")
-    after = bench.calibrate("cpu", "float32", repeats=15)
-    peaks = Peaks(max(before.flops_per_s, after.flops_per_s), max(before.bytes_per_s, after.bytes_per_s))
-    (bound,) = layer_bounds(report, peaks)
-    assert bound.bound_s * 1e3 <= bench.spread(times)["median_ms"]
+    assert bound.compute_s == pytest.approx(2 * n**3 / 2e12)
+    assert bound.memory_s == pytest.approx(3 * n * n * 4 / 100e9)
+    assert bound.bound_s == bound.compute_s and bound.limiter == "compute"
 
 
 def test_attribute_splits_a_module_called_twice():
