@@ -7,7 +7,7 @@ from ..errors import ArchcalcError, InputError, ShapeError
 from .ir import INPUT, Graph
 from .receptive import input_rf
 from .report import LayerStats, Report
-from .rules import is_weighted, rules_for
+from .rules import is_weighted, kind_flags, rules_for
 from .shape import Shape, shape_from_tuple, to_plain
 
 
@@ -17,7 +17,7 @@ def propagate(graph: Graph, input=None, batch: int = 1, dtype: str = "float32") 
         input = graph.default_input
         if input is None:
             raise InputError(f"{graph.name}: no input size given and the model has no default")
-    x = shape_from_tuple(input) if not isinstance(input, Shape) else input
+    x = _with_roles(graph, shape_from_tuple(input) if not isinstance(input, Shape) else input)
     channel_note = _check_channels(graph, x)
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise InputError(f"batch {batch!r}: must be a positive integer")
@@ -32,10 +32,13 @@ def propagate(graph: Graph, input=None, batch: int = 1, dtype: str = "float32") 
     for layer in graph.layers:
         entry = table.get(layer.kind)
         if entry is None:
-            entry = table[layer.kind] = (rules_for(layer.kind), is_weighted(layer.kind))
-        rules, weighted = entry
+            entry = table[layer.kind] = (rules_for(layer.kind), is_weighted(layer.kind),
+                                         kind_flags(layer.kind).any_layout)
+        rules, weighted, any_layout = entry
         ins = tuple(shapes[name] for name in layer.inputs)
         try:
+            if not any_layout:
+                _check_layout(ins)
             shaped, params, macs, other, act = _figures(rules, layer, ins, memo)
             rf, rf_note = rules["rf"](layer.attrs, [fields[n] for n in layer.inputs], ins)
         except ArchcalcError as err:
@@ -73,12 +76,32 @@ def _figures(rules: dict, layer, ins: tuple, memo: dict) -> tuple:
     return figures
 
 
+def _check_layout(ins: tuple) -> None:
+    """Conv, pooling, batch norm and the like take channels-first tensors only, as torch's do."""
+    for x in ins:
+        if not x.channels_first:
+            raise ShapeError(f"takes a channels-first tensor (C, CxL, CxHxW or CxDxHxW); this one is {x.layout()}: "
+                             "permute or reshape it back first")
+
+
+def _with_roles(graph: Graph, x: Shape) -> Shape:
+    """An input given as sizes takes the model's layout (a ViT block's tokens x channels); the rank must match."""
+    roles = graph.input_roles
+    if not roles or x.roles == roles:
+        return x
+    if x.rank != len(roles):
+        words = Shape(dims=(1,) * len(roles), roles=roles).layout()
+        raise InputError(f"{graph.name} takes a {len(roles)}-axis input ({words}); {x} has {x.rank} axes")
+    return Shape(dims=x.dims, roles=roles)
+
+
 def _check_channels(graph: Graph, x: Shape):
     """A network written for C input channels refuses another count (its first weights have C inputs), as
     torch does; a spec file's layers follow the input instead (Graph.channels_free), and a note says so."""
-    if not graph.default_input or not isinstance(graph.default_input[0], int):
+    at = (graph.input_roles or "C").find("C")
+    if not graph.default_input or at < 0 or not isinstance(graph.default_input[at], int):
         return None
-    expected = graph.default_input[0]
+    expected = graph.default_input[at]
     if graph.channels_free:
         if x.channels == expected:
             return None

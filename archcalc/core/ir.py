@@ -273,6 +273,8 @@ class Graph:
     # False: the first layers were written for default_input's channels, and another count is refused (torch
     # would refuse it too); True (spec files): they follow whatever channels the input has
     channels_free: bool = False
+    # the input's axis roles (core/shape.py) where it is not channels-first: "SC" for tokens x channels
+    input_roles: str = ""
 
     def __post_init__(self):
         seen = {INPUT}

@@ -73,23 +73,77 @@ def fmt_shape_dim(value: Any) -> str:
     return text if isinstance(value, int) or getattr(value, "is_Atom", False) else f"({text})"
 
 
-@dataclass(frozen=True)
-class Shape:
-    """A feature map: channels and spatial sizes (empty spatial for a flat vector). Batch is apart."""
+CHANNELS, SPATIAL, TOKENS, OTHER = "C", "S", "T", "_"  # the role of one axis (Shape.roles)
+ROLE_WORDS = {CHANNELS: "channels", SPATIAL: "spatial", TOKENS: "tokens", OTHER: "other"}
 
-    channels: Dim
-    spatial: tuple = ()
+
+@dataclass(frozen=True, init=False)
+class Shape:
+    """A tensor of one sample (the batch axis is apart): its sizes in memory order and each axis's role.
+
+    Roles, one letter per axis:
+      C  channels (features): at most one axis; what conv, norms and linear layers mix
+      S  spatial: an axis the receptive field is measured along (H, W; a token sequence given as input)
+      T  tokens: spatial axes flattened into one (a ViT's 14x14 patches as 196 tokens); each keeps its field
+      _  other: heads, a head's width, the index of a split; no channel or spatial meaning
+
+    `Shape(C, (H, W))` is the usual channels-first map; `Shape(dims=(H, W, C), roles="SSC")` the same map
+    channels-last, as after ConvNeXt's permute; `Shape(dims=(197, 768), roles="SC")` tokens x features.
+    """
+
+    dims: tuple
+    roles: str
+
+    def __init__(self, channels: Dim = None, spatial: tuple = (), *, dims: tuple = None, roles: str = None):
+        if dims is None:
+            dims, roles = (channels, *spatial), CHANNELS + SPATIAL * len(spatial)
+        dims = tuple(dims)
+        if roles is None or len(roles) != len(dims) or roles.count(CHANNELS) > 1:
+            raise ValueError(f"shape {dims}: roles {roles!r} must name each axis, with at most one channel axis")
+        object.__setattr__(self, "dims", dims)
+        object.__setattr__(self, "roles", roles)
+
+    @property
+    def rank(self) -> int:
+        return len(self.dims)
+
+    @property
+    def channels(self) -> Dim:
+        """Size of the channel axis (None for a tensor without one, such as attention scores)."""
+        at = self.roles.find(CHANNELS)
+        return self.dims[at] if at >= 0 else None
+
+    @property
+    def spatial(self) -> tuple:
+        """Sizes of the spatial axes, in memory order."""
+        return tuple(d for d, r in zip(self.dims, self.roles) if r == SPATIAL)
+
+    @property
+    def channels_first(self) -> bool:
+        """C, CxL, CxHxW or CxDxHxW: the layout conv, pooling and batch norm take."""
+        return self.roles == CHANNELS + SPATIAL * (len(self.dims) - 1)
+
+    def layout(self) -> str:
+        """The axes in words: 'CxHxW (channels first)', 'tokens x channels', ..."""
+        if self.channels_first:
+            return "channels first"
+        return " x ".join(ROLE_WORDS[r] for r in self.roles)
 
     @cached_property  # asked for by several rules per layer; computed once
     def elements(self) -> Dim:
         """Number of elements of one sample."""
-        return product((self.channels, *self.spatial))
+        return product(self.dims)
 
     def as_list(self) -> list:
-        return [self.channels, *self.spatial]
+        """The sizes in memory order (a torch tensor's shape without the batch axis)."""
+        return list(self.dims)
+
+    def with_dims(self, dims) -> "Shape":
+        """The same roles with other sizes."""
+        return Shape(dims=tuple(dims), roles=self.roles)
 
     def __str__(self) -> str:
-        return "x".join(fmt_shape_dim(d) for d in self.as_list())
+        return "x".join(fmt_shape_dim(d) for d in self.dims)
 
 
 @dataclass(frozen=True)

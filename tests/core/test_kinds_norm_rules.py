@@ -49,9 +49,10 @@ def test_params_ops_and_shape(input, kind, kwargs, weights, biases, buffers, oth
     assert s.activation_elems == sympy.prod(input)
 
 
-@pytest.mark.parametrize("kind", ["layernorm", "groupnorm", "instancenorm"])
-def test_flags(kind):
-    assert kind_flags(kind) == KindFlags(weighted=False, moves_bytes=True)
+@pytest.mark.parametrize("kind, any_layout", [("layernorm", True), ("groupnorm", False), ("instancenorm", False)])
+def test_flags(kind, any_layout):
+    # layer norm over the last axes takes tokens x channels; group and instance norm need channels first
+    assert kind_flags(kind) == KindFlags(weighted=False, moves_bytes=True, any_layout=any_layout)
 
 
 def after_conv(build, input=(8, 16, 16)):

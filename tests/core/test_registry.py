@@ -29,14 +29,14 @@ def test_no_flags_for_a_kind_without_rules():
     assert sorted(rules._FLAGS) == KINDS
 
 
-@pytest.mark.parametrize("kind, weighted, moves_bytes", [
-    ("conv", True, True),
-    ("linear", True, True),
-    ("flatten", False, False),  # a view
-    ("dropout", False, False),  # the identity at inference
+@pytest.mark.parametrize("kind, weighted, moves_bytes, any_layout", [
+    ("conv", True, True, False),  # channels first, as torch's Conv2d
+    ("linear", True, True, True),  # acts on the last axis, whatever the layout
+    ("flatten", False, False, True),  # a view
+    ("dropout", False, False, True),  # the identity at inference
 ])
-def test_flags_of_the_kinds_the_conventions_name(kind, weighted, moves_bytes):
-    assert kind_flags(kind) == KindFlags(weighted=weighted, moves_bytes=moves_bytes)
+def test_flags_of_the_kinds_the_conventions_name(kind, weighted, moves_bytes, any_layout):
+    assert kind_flags(kind) == KindFlags(weighted=weighted, moves_bytes=moves_bytes, any_layout=any_layout)
     assert is_weighted(kind) is weighted
 
 
@@ -59,7 +59,7 @@ def test_registering_a_rule_twice_is_an_error():
 def test_declaring_flags_twice_is_an_error_and_changes_nothing(monkeypatch):
     monkeypatch.setattr(rules, "_FLAGS", dict(rules._FLAGS))
     with pytest.raises(ValueError, match="twice for kind 'conv'"):
-        flags(("new_kind", "conv"), weighted=False, moves_bytes=True)
+        flags(("new_kind", "conv"), weighted=False, moves_bytes=True, any_layout=True)
     assert "new_kind" not in rules._FLAGS
 
 
@@ -68,7 +68,7 @@ def test_every_flag_must_be_given_as_a_bool(monkeypatch):
     with pytest.raises(TypeError):
         flags("new_kind", weighted=False)  # no silent default for moves_bytes
     with pytest.raises(TypeError, match="moves_bytes"):
-        flags("new_kind", weighted=False, moves_bytes=1)
+        flags("new_kind", weighted=False, moves_bytes=1, any_layout=True)
     assert "new_kind" not in rules._FLAGS
 
 
@@ -81,5 +81,5 @@ def test_engine_depth_reads_the_weighted_flag(monkeypatch):
     net = Net("t", input=(3, 8, 8))
     net.linear(net.flatten(net.relu(net.conv(net.input, 4, 3))), 10)
     assert analyze(net).totals["depth"] == 2  # conv, linear
-    monkeypatch.setitem(rules._FLAGS, "relu", KindFlags(weighted=True, moves_bytes=True))
+    monkeypatch.setitem(rules._FLAGS, "relu", KindFlags(weighted=True, moves_bytes=True, any_layout=True))
     assert analyze(net).totals["depth"] == 3

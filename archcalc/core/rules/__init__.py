@@ -14,6 +14,8 @@ Flags, facts about a kind that no rule computes (KindFlags); every kind declares
   weighted      a layer with learnable weights in the headline count (conv, linear): depth counts it
   moves_bytes   reads its inputs and writes its output when it runs at inference (False: a view, or the
                 identity at inference)
+  any_layout    takes a tensor of any layout (tokens x channels, channels-last, heads); False: channels-first
+                only (C, CxL, CxHxW, CxDxHxW), as conv, pooling and batch norm; the engine refuses the rest
 
 A kind lives in one file of this package, which registers all its rules and its flags.
 """
@@ -63,6 +65,7 @@ class KindFlags:
 
     weighted: bool
     moves_bytes: bool
+    any_layout: bool
 
 
 FLAGS = tuple(f.name for f in fields(KindFlags))
@@ -86,11 +89,11 @@ def rule(kinds, metric: str) -> Callable:
     return register
 
 
-def flags(kinds, *, weighted: bool, moves_bytes: bool) -> None:
+def flags(kinds, *, weighted: bool, moves_bytes: bool, any_layout: bool) -> None:
     """Declare the flags of each kind in `kinds`; declaring a kind's flags twice is an error."""
     if isinstance(kinds, str):
         kinds = (kinds,)
-    declared = KindFlags(weighted=weighted, moves_bytes=moves_bytes)
+    declared = KindFlags(weighted=weighted, moves_bytes=moves_bytes, any_layout=any_layout)
     for name in FLAGS:
         if not isinstance(getattr(declared, name), bool):
             raise TypeError(f"flag {name!r} must be True or False, got {getattr(declared, name)!r}")

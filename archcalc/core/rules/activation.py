@@ -53,7 +53,7 @@ BACKWARD_KEEPS = {
 
 
 def _make(kind: str, cost: int) -> None:
-    flags(kind, weighted=False, moves_bytes=True)
+    flags(kind, weighted=False, moves_bytes=True, any_layout=True)
     rule(kind, "shape")(same_shape)
     rule(kind, "rf")(same_rf)
     rule(kind, "macs")(no_macs)
@@ -76,7 +76,7 @@ for _kind, _cost in ACTIVATION_COST.items():
     _make(_kind, _cost)
 
 
-flags("softmax", weighted=False, moves_bytes=True)
+flags("softmax", weighted=False, moves_bytes=True, any_layout=True)
 rule("softmax", "shape")(same_shape)
 rule("softmax", "rf")(same_rf)
 rule("softmax", "macs")(no_macs)

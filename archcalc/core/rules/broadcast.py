@@ -67,7 +67,7 @@ def check_inplace(ins, out: Shape, kind: str) -> None:
                          f"{out}: {', '.join(str(i) for i in ins)}")
 
 
-flags("mul", weighted=False, moves_bytes=True)
+flags("mul", weighted=False, moves_bytes=True, any_layout=True)
 rule("mul", "params")(lambda a, ins: NO_PARAMS)
 rule("mul", "macs")(no_macs)  # an elementwise product is no multiply-accumulate (conventions: other ops)
 

@@ -11,7 +11,7 @@ from . import Params, flags, rule
 from .saved import Extra, Saved
 from .window import same_shape, window_shape
 
-flags("conv", weighted=True, moves_bytes=True)
+flags("conv", weighted=True, moves_bytes=True, any_layout=False)
 
 
 @rule("conv", "shape")

@@ -14,7 +14,7 @@ from . import Params, ShapeOut, flags, rule
 from .saved import Saved
 from .window import AXIS_NAMES
 
-flags("conv_transpose", weighted=True, moves_bytes=True)  # learnable weights: counts for depth, as conv
+flags("conv_transpose", weighted=True, moves_bytes=True, any_layout=False)  # learnable weights: counts for depth, as conv
 
 
 def transposed_size(n, k, s, p, op, d):

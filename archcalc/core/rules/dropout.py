@@ -8,7 +8,7 @@ from .passthrough import no_macs, no_memory, no_ops, same_rf, same_shape
 from .saved import MASK_BYTES, Extra, Saved
 
 # the identity at inference: it returns its input, reads and writes nothing
-flags("dropout", weighted=False, moves_bytes=False)
+flags("dropout", weighted=False, moves_bytes=False, any_layout=True)
 
 rule("dropout", "shape")(same_shape)
 rule("dropout", "rf")(same_rf)

@@ -14,7 +14,7 @@ from .saved import Extra, Saved
 
 KINDS = ("identity", "drop_path")
 
-flags(KINDS, weighted=False, moves_bytes=False)
+flags(KINDS, weighted=False, moves_bytes=False, any_layout=True)
 rule(KINDS, "shape")(same_shape)
 rule(KINDS, "rf")(same_rf)
 rule(KINDS, "params")(lambda a, ins: NO_PARAMS)

@@ -20,7 +20,8 @@ from .merge import common_shape
 from .passthrough import no_macs, same_rf
 from .saved import Saved
 
-flags(("mean", "pad_channels"), weighted=False, moves_bytes=True)
+flags("mean", weighted=False, moves_bytes=True, any_layout=True)
+flags("pad_channels", weighted=False, moves_bytes=True, any_layout=False)
 
 
 @rule("mean", "shape")

@@ -18,7 +18,8 @@ from .saved import STAT_BYTES, Extra, Saved
 
 KINDS = ("layernorm", "groupnorm", "instancenorm")
 
-flags(KINDS, weighted=False, moves_bytes=True)
+flags("layernorm", weighted=False, moves_bytes=True, any_layout=True)  # channels_first checks its own
+flags(("groupnorm", "instancenorm"), weighted=False, moves_bytes=True, any_layout=False)
 
 rule(KINDS, "macs")(no_macs)  # normalisation is no multiply-accumulate (conventions: other ops)
 

@@ -9,7 +9,7 @@ from . import Params, ShapeOut, flags, rule
 from .reshape import flat_rf
 from .saved import Saved
 
-flags("linear", weighted=True, moves_bytes=True)
+flags("linear", weighted=True, moves_bytes=True, any_layout=True)
 
 
 @rule("linear", "shape")

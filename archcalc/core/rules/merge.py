@@ -13,7 +13,7 @@ from .saved import Saved, inplace_alias
 
 MERGES = ("concat", "add")
 
-flags(MERGES, weighted=False, moves_bytes=True)
+flags(MERGES, weighted=False, moves_bytes=True, any_layout=True)
 
 
 def _same(a, b) -> bool:

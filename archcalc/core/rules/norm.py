@@ -9,7 +9,7 @@ from . import NO_PARAMS, Params, flags, rule
 from .passthrough import no_macs, same_rf, same_shape
 from .saved import STAT_BYTES, Extra, Saved
 
-flags(("batchnorm", "lrn"), weighted=False, moves_bytes=True)
+flags(("batchnorm", "lrn"), weighted=False, moves_bytes=True, any_layout=False)
 
 rule(("batchnorm", "lrn"), "shape")(same_shape)
 rule(("batchnorm", "lrn"), "rf")(same_rf)

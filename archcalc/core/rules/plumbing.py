@@ -17,8 +17,8 @@ from .saved import Saved
 
 KINDS = ("slice", "channel_shuffle")
 
-flags("slice", weighted=False, moves_bytes=False)  # a view: nothing read or written at inference
-flags("channel_shuffle", weighted=False, moves_bytes=True)  # .contiguous() writes the permuted copy
+flags("slice", weighted=False, moves_bytes=False, any_layout=False)  # a view: nothing read or written at inference
+flags("channel_shuffle", weighted=False, moves_bytes=True, any_layout=False)  # .contiguous() writes the permuted copy
 rule(KINDS, "params")(lambda a, ins: NO_PARAMS)
 rule(KINDS, "macs")(no_macs)
 rule(KINDS, "rf")(same_rf)  # both move whole channels: every position sees what it saw

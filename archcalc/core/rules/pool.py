@@ -13,7 +13,7 @@ from .window import window_shape
 POOLS = ("maxpool", "avgpool")
 ADAPTIVE = ("adaptive_avgpool", "adaptive_maxpool")
 
-flags(POOLS + ADAPTIVE, weighted=False, moves_bytes=True)
+flags(POOLS + ADAPTIVE, weighted=False, moves_bytes=True, any_layout=False)
 
 
 @rule(POOLS, "shape")

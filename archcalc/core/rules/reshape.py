@@ -9,7 +9,7 @@ from .passthrough import no_macs, no_memory, no_ops
 from .saved import Saved
 
 # a view: no arithmetic, no memory of its own, nothing moved
-flags("flatten", weighted=False, moves_bytes=False)
+flags("flatten", weighted=False, moves_bytes=False, any_layout=True)
 
 
 def flat_rf(a, in_rfs, ins):

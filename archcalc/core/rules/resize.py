@@ -13,7 +13,7 @@ from . import NO_PARAMS, ShapeOut, flags, rule
 from .saved import Saved
 from .window import AXIS_NAMES
 
-flags(("upsample", "pad"), weighted=False, moves_bytes=True)
+flags(("upsample", "pad"), weighted=False, moves_bytes=True, any_layout=False)
 
 # the rank each interpolation mode works on (torch refuses e.g. bilinear on a 1-D input); nearest takes any
 MODE_AXES = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}

@@ -11,7 +11,7 @@ from . import Params, flags, rule
 from .passthrough import no_macs, same_rf, same_shape
 from .saved import Saved
 
-flags("scale", weighted=False, moves_bytes=True)
+flags("scale", weighted=False, moves_bytes=True, any_layout=True)
 rule("scale", "shape")(same_shape)
 rule("scale", "rf")(same_rf)
 rule("scale", "macs")(no_macs)
