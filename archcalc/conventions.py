@@ -1,7 +1,8 @@
 """Counting conventions, in one place (the README states them too).
 
-- MACs: one multiply-accumulate of a conv or linear layer counts 1. The headline total is conv + linear MACs
-  (the convention of fvcore, of torchvision's published "GFLOPS" and of the lecture's "854M ops").
+- MACs: one multiply-accumulate of a conv, transposed conv, linear layer or matrix product (matmul, bmm,
+  attention's q k^T and a v) counts 1. The headline total is theirs (the convention of fvcore, of
+  torchvision's published "GFLOPS" and of the lecture's "854M ops"); it equals FlopCounterMode's total / 2.
 - FLOPs = 2 x MACs (a multiply and an add), the convention of torch's FlopCounterMode.
 - Other ops: everything else (bias adds, normalisation, activations, pooling, residual adds), counted apart
   so that totals reconcile with any peer. Costs of transcendental functions are approximations.
@@ -9,7 +10,7 @@
 - Memory: bytes by dtype; MB = 10^6 bytes, MiB = 2^20 bytes, never a bare "M".
 - Activation memory: each layer's output tensor counted once; views and in-place ops add nothing; the
   input is counted apart.
-- Depth: layers with learnable weights (conv, linear) on the longest path from input to output; the kinds
+- Depth: layers with learnable weights (conv, linear; attention counts once) on the longest path from input to output; the kinds
   that count are those registered `weighted` in core/rules/.
 """
 

@@ -10,8 +10,9 @@ from ..errors import ArchcalcError
 
 app = typer.Typer(
     name="archcalc",
-    help="What a convolutional network costs, layer by layer: output sizes, parameters, MACs, memory, "
-         "receptive fields. MACs count conv + linear multiply-accumulates; FLOPs = 2 x MACs; MB = 10^6 bytes.",
+    help="What a neural network costs, layer by layer: output sizes, parameters, MACs, memory, "
+         "receptive fields. MACs count conv, linear and matrix-product multiply-accumulates; FLOPs = 2 x MACs; "
+         "MB = 10^6 bytes.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

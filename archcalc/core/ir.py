@@ -98,7 +98,11 @@ class Dropout:
 
 @dataclass(frozen=True)
 class Flatten:
-    """Flatten channels and spatial axes into one vector (a view, no copy)."""
+    """Axes start..end (inclusive, counted after the batch, negative from the end) laid out as one: the whole
+    sample by default (nn.Flatten). A view of a contiguous input, a copy of a permuted one."""
+
+    start: int = 0
+    end: int = -1
 
 
 @dataclass(frozen=True)
@@ -111,12 +115,16 @@ class Linear:
 
 @dataclass(frozen=True)
 class Softmax:
-    """Softmax over the channel axis."""
+    """Softmax along one axis (counted after the batch, negative from the end); None: the channel axis."""
+
+    axis: Optional[int] = None
 
 
 @dataclass(frozen=True)
 class Concat:
-    """Concatenation of branches along channels."""
+    """Concatenation of branches along one axis (counted after the batch); None: the channel axis."""
+
+    axis: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -232,11 +240,12 @@ class Pad:
 # --- plumbing: channel slices and shuffles -------------------------------------------------------------------
 @dataclass(frozen=True)
 class Slice:
-    """Channels [start, stop) of the input, step 1: `x[:, start:stop]`, or one part of torch.split/chunk
-    along channels. A view of the input."""
+    """Positions [start, stop) of one axis, step 1: `x[:, start:stop]` on the channels (axis None), or one
+    part of torch.split/chunk. A view of the input."""
 
     start: int
     stop: int
+    axis: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +254,75 @@ class ChannelShuffle:
     and transposed, so that the next grouped layer sees channels from every group."""
 
     groups: int
+
+
+# --- layout: views that lay a tensor out anew, reductions, matrix products, tokens --------------------------
+# Axes are counted after the batch axis (0 is the first axis of a sample; torch's dim 1), negative from the
+# end; the builder turns torch's numbering into this one once.
+@dataclass(frozen=True)
+class Reshape:
+    """x.reshape / x.view to `sizes` per sample; one size may be -1 (the rest of the elements)."""
+
+    sizes: tuple
+
+
+@dataclass(frozen=True)
+class Permute:
+    """x.permute: axis i of the output is axis order[i] of the input (transpose swaps two). A view."""
+
+    order: tuple
+
+
+@dataclass(frozen=True)
+class Transpose:
+    """x.transpose(a, b): two axes swapped (a permute whose order depends on the rank). A view."""
+
+    a: int
+    b: int
+
+
+@dataclass(frozen=True)
+class Select:
+    """x.select(axis, index), `x[:, 0]`: one position of an axis, the axis removed (a ViT's class token). A
+    view; torch.unbind is one select per position."""
+
+    axis: int
+    index: int
+
+
+@dataclass(frozen=True)
+class ReduceMean:
+    """x.mean(axes, keepdim): the mean over some axes (a global average pool written as a mean)."""
+
+    axes: tuple
+    keepdim: bool = False
+
+
+@dataclass(frozen=True)
+class Matmul:
+    """torch.matmul / bmm of two inputs (..., n, k) @ (..., k, m) -> (..., n, m); leading axes broadcast."""
+
+
+@dataclass(frozen=True)
+class Attention:
+    """Multi-head self-attention on tokens x channels with its projections, as timm's ViT writes it: a qkv
+    linear (C -> 3C), softmax(q k^T / sqrt(C/heads)) v per head, an output linear (C -> C)."""
+
+    heads: int
+    qkv_bias: bool = True
+    proj_bias: bool = True
+
+
+@dataclass(frozen=True)
+class ClassToken:
+    """A learned token (C values each) put before the tokens: torch.cat((cls_token.expand(N, -1, -1), x), 1)."""
+
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class PosEmbed:
+    """A learned position embedding added to the tokens: x + pos_embed, one C-vector per token."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any, Optional
 
 from ..conventions import FLOPS_PER_MAC
-from .shape import to_plain
+from .shape import formula_text, to_plain
 
 SCHEMA = 1
 
@@ -28,8 +28,8 @@ def json_value(value: Any) -> Any:
 @lru_cache(maxsize=8192)
 def _formula_text(value) -> str:
     """sympy's printing is the cost of a symbolic report: a repeated formula (every block of a stage has the
-    same shapes) is printed once."""
-    return str(value)
+    same shapes) is printed once, and its parts once across formulas (formula_text)."""
+    return formula_text(value)
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs a third of the engine's time

@@ -8,10 +8,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Union
 
-from ..errors import InputError
+from ..errors import InputError, ShapeError
 from ..limits import MAX_DIGITS, MAX_SIZE
 
 Dim = Union[int, Any]  # int, or a sympy expression when the input is symbolic
@@ -19,7 +19,18 @@ Dim = Union[int, Any]  # int, or a sympy expression when the input is symbolic
 
 def is_symbolic(value: Any) -> bool:
     """True for a sympy expression that still holds a free symbol."""
-    return not isinstance(value, int) and bool(getattr(value, "free_symbols", None))
+    if isinstance(value, int):
+        return False
+    try:
+        return _has_free_symbols(value)
+    except TypeError:  # unhashable
+        return bool(getattr(value, "free_symbols", None))
+
+
+@lru_cache(maxsize=None, typed=True)
+def _has_free_symbols(value) -> bool:
+    # sympy walks the whole tree for free_symbols on each call; a size is asked about by every rule that reads it
+    return bool(getattr(value, "free_symbols", None))
 
 
 def to_plain(value: Any) -> Any:
@@ -33,14 +44,35 @@ def to_plain(value: Any) -> Any:
 
 def product(values) -> Dim:
     """Product of dims (1 for an empty sequence)."""
-    result = math.prod(values)
-    return result if isinstance(result, int) else to_plain(result)
+    values = tuple(values)
+    if all(type(v) is int for v in values):
+        return math.prod(values)
+    try:
+        return _symbolic_product(values)
+    except TypeError:  # unhashable
+        return to_plain(math.prod(values))
+
+
+# Symbolic sizes repeat: every block of a stage has the same shapes, and the arithmetic of a feature map is
+# asked for by each layer that reads it. sympy expressions are immutable and hashable, so the pure functions
+# below are memoised (typed: a sympy Integer and the int it equals take different paths).
+_memo = lru_cache(maxsize=None, typed=True)
+
+
+@_memo
+def _symbolic_product(values: tuple) -> Dim:
+    return to_plain(math.prod(values))
 
 
 def floor_div(numerator: Dim, denominator: int) -> Dim:
     """floor(numerator / denominator), exact for ints, sympy.floor for symbols."""
     if isinstance(numerator, int):
         return numerator // denominator
+    return _symbolic_floor_div(numerator, denominator)
+
+
+@_memo
+def _symbolic_floor_div(numerator, denominator: int) -> Dim:
     import sympy
 
     return to_plain(sympy.floor(numerator / denominator))
@@ -50,21 +82,97 @@ def ceil_div(numerator: Dim, denominator: int) -> Dim:
     """ceil(numerator / denominator), exact for ints, sympy.ceiling for symbols."""
     if isinstance(numerator, int):
         return -((-numerator) // denominator)
+    return _symbolic_ceil_div(numerator, denominator)
+
+
+@_memo
+def _symbolic_ceil_div(numerator, denominator: int) -> Dim:
     import sympy
 
     return to_plain(sympy.ceiling(numerator / denominator))
 
 
+def formula_text(value: Any) -> str:
+    """str(value), the same text, through one printer that remembers each subexpression it has printed:
+    the formulas of a network share most of their parts (the size of a feature map, its floors)."""
+    if isinstance(value, (int, str)):
+        return str(value)
+    return _printer().doprint(value)
+
+
+@lru_cache(maxsize=None)
+def _printer():
+    """sympy's StrPrinter (what str() of an expression uses), memoising _print by expression. An
+    expression's text does not depend on where it sits (parentheses are added by the caller), except a
+    Float's, whose trailing zeros are stripped below the top level: the level is part of the key."""
+    from sympy.printing.str import StrPrinter
+
+    class MemoPrinter(StrPrinter):
+        def __init__(self):
+            super().__init__()
+            self.memo = {}
+
+        def _print(self, expr, **kwargs) -> str:
+            if kwargs:
+                return super()._print(expr, **kwargs)
+            try:
+                key = (type(expr), expr, self._print_level == 0)
+                return self.memo[key]
+            except KeyError:
+                text = self.memo[key] = super()._print(expr)
+                return text
+            except TypeError:  # unhashable (a list, a matrix): print it as it is
+                return super()._print(expr)
+
+    return MemoPrinter()
+
+
 def fmt_dim(value: Any) -> str:
     """A dim as text: 55, or a formula with each floor's argument over one denominator: floor((H - 11)/4) + 1."""
-    if isinstance(value, int) or not hasattr(value, "replace"):
+    if isinstance(value, (int, str)) or not hasattr(value, "replace"):
         return str(value)
+    try:
+        return _fmt_formula(value)
+    except TypeError:  # unhashable
+        return formula_text(_tidy_floors(value))
+
+
+@_memo
+def _fmt_formula(value) -> str:
+    return formula_text(_tidy_floors(value))
+
+
+@_memo
+def _tidy_floors(expr):
+    """expr.replace(floor or ceiling, the same over sympy.together of its argument), bottom up as replace
+    walks, each distinct subexpression once."""
     import sympy
 
-    def tidy(expr):
-        return expr.replace(lambda e: isinstance(e, (sympy.floor, sympy.ceiling)),
-                            lambda e: e.func(sympy.together(e.args[0]), evaluate=False))
-    return str(tidy(value))
+    args = expr.args
+    if isinstance(expr, (sympy.floor, sympy.ceiling)):
+        # replace() would rebuild floor(tidied argument), evaluated: sympy's floor eval asks assumptions of
+        # nested floors (the cost of fmt_dim); the tidied argument equals the old, which floor left alone
+        return expr.func(_together(_tidy_floors(args[0])), evaluate=False)
+    if args:
+        newargs = tuple(_tidy_floors(a) for a in args)
+        if args != newargs:
+            rebuilt = expr.func(*newargs)
+            for old, new in zip(args, newargs):
+                if rebuilt == old and old != new:  # replace(simultaneous=True): already replaced
+                    return rebuilt
+            expr = rebuilt
+    if isinstance(expr, (sympy.floor, sympy.ceiling)):
+        tidy = expr.func(_together(expr.args[0]), evaluate=False)
+        if tidy is not None and tidy != expr:
+            expr = tidy
+    return expr
+
+
+@_memo
+def _together(expr):
+    import sympy
+
+    return sympy.together(expr)
 
 
 def fmt_shape_dim(value: Any) -> str:
@@ -93,8 +201,10 @@ class Shape:
 
     dims: tuple
     roles: str
+    contiguous: bool  # False after a permute: a reshape of it copies, as torch's does
 
-    def __init__(self, channels: Dim = None, spatial: tuple = (), *, dims: tuple = None, roles: str = None):
+    def __init__(self, channels: Dim = None, spatial: tuple = (), *, dims: tuple = None, roles: str = None,
+                 contiguous: bool = True):
         if dims is None:
             dims, roles = (channels, *spatial), CHANNELS + SPATIAL * len(spatial)
         dims = tuple(dims)
@@ -102,6 +212,7 @@ class Shape:
             raise ValueError(f"shape {dims}: roles {roles!r} must name each axis, with at most one channel axis")
         object.__setattr__(self, "dims", dims)
         object.__setattr__(self, "roles", roles)
+        object.__setattr__(self, "contiguous", contiguous)
 
     @property
     def rank(self) -> int:
@@ -139,8 +250,24 @@ class Shape:
         return list(self.dims)
 
     def with_dims(self, dims) -> "Shape":
-        """The same roles with other sizes."""
+        """The same roles with other sizes (a new tensor: contiguous)."""
         return Shape(dims=tuple(dims), roles=self.roles)
+
+    def axis(self, axis: int, what: str = "axis") -> int:
+        """A per-sample axis (negative from the end) as an index; ShapeError when the tensor has no such axis."""
+        if not -self.rank <= axis < self.rank:
+            raise ShapeError(f"{what} {axis} is out of range for a {self.rank}-axis tensor {self} (axes count "
+                             "after the batch: 0 is torch's dim 1)")
+        return axis % self.rank
+
+    def channel_axis(self, axis, what: str = "axis") -> int:
+        """`axis` as an index, or the channel axis where it is None."""
+        if axis is not None:
+            return self.axis(axis, what)
+        at = self.roles.find(CHANNELS)
+        if at < 0:
+            raise ShapeError(f"{self} ({self.layout()}) has no channel axis; name the {what}")
+        return at
 
     def __str__(self) -> str:
         return "x".join(fmt_shape_dim(d) for d in self.dims)
@@ -167,22 +294,13 @@ def window_output_size(size: Dim, kernel: int, stride: int, padding: int, dilati
 
     Follows PyTorch: with ceil_mode, a last window that would start in the right padding is dropped.
     """
+    if not isinstance(size, int):
+        return _symbolic_window_size(size, kernel, stride, padding, dilation, ceil_mode)
     k_eff = dilation * (kernel - 1) + 1  # span of the dilated kernel
     pad_text = f" + 2*{padding}" if padding else ""
     dil_text = f" [dilated kernel {dilation}*({kernel}-1)+1 = {k_eff}]" if dilation != 1 else ""
     span = size + 2 * padding - k_eff  # room left for the window to slide
-    head = f"({fmt_dim(size)}{pad_text} - {k_eff})/{stride} + 1"
-    if not isinstance(span, int):
-        out = (ceil_div(span, stride) if ceil_mode else floor_div(span, stride)) + 1
-        if ceil_mode and stride + padding > k_eff:
-            # PyTorch drops a last window that would start in the right padding; that can happen only when
-            # s + p > k_eff. With padding at most half the kernel (which torch requires) the rule is
-            # out = min(ceil(span/s) + 1, ceil((size + p)/s)).
-            import sympy
-
-            out = sympy.Min(out, ceil_div(size + padding, stride))
-        out = to_plain(out)
-        return SizeResult(out, f"{head} = {fmt_dim(out)}{dil_text}")
+    head = f"({size}{pad_text} - {k_eff})/{stride} + 1"
     if span < 0:
         return SizeResult(0, f"{head} < 1{dil_text}", 0, False)
     q, r = divmod(span, stride)
@@ -196,6 +314,27 @@ def window_output_size(size: Dim, kernel: int, stride: int, padding: int, dilati
         return SizeResult(out, f"{head} = {exact} -> {out} (ceil){dil_text}", r, True)
     # floor drops r positions at the right; they are real input unless they fit in the right padding
     return SizeResult(q + 1, f"{head} = {exact} -> {q + 1} (floor){dil_text}", r, r <= padding)
+
+
+@_memo
+def _symbolic_window_size(size: Dim, kernel: int, stride: int, padding: int, dilation: int,
+                          ceil_mode: bool) -> SizeResult:
+    """window_output_size at a symbolic size (every block of a stage slides the same windows: once)."""
+    k_eff = dilation * (kernel - 1) + 1
+    pad_text = f" + 2*{padding}" if padding else ""
+    dil_text = f" [dilated kernel {dilation}*({kernel}-1)+1 = {k_eff}]" if dilation != 1 else ""
+    span = size + 2 * padding - k_eff
+    head = f"({fmt_dim(size)}{pad_text} - {k_eff})/{stride} + 1"
+    out = (ceil_div(span, stride) if ceil_mode else floor_div(span, stride)) + 1
+    if ceil_mode and stride + padding > k_eff:
+        # PyTorch drops a last window that would start in the right padding; that can happen only when
+        # s + p > k_eff. With padding at most half the kernel (which torch requires) the rule is
+        # out = min(ceil(span/s) + 1, ceil((size + p)/s)).
+        import sympy
+
+        out = sympy.Min(out, ceil_div(size + padding, stride))
+    out = to_plain(out)
+    return SizeResult(out, f"{head} = {fmt_dim(out)}{dil_text}")
 
 
 def nearest_exact_size(size: int, kernel: int, stride: int, padding: int, dilation: int = 1) -> int:

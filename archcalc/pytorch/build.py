@@ -120,6 +120,7 @@ def build_module(graph: Graph, device="cpu", dtype=None, *, input=None, init: bo
         for src in layer.inputs:
             last_use[src] = i
     values = {INPUT: torch.empty((1, *shape), device="meta", dtype=dtype)}
+    roles = _roles(graph, shape)
     for i, layer in enumerate(graph.layers):
         maker = maker_of(layer.kind)
         if maker is None:
@@ -128,7 +129,7 @@ def build_module(graph: Graph, device="cpu", dtype=None, *, input=None, init: bo
         xs = [values[src] for src in layer.inputs]
         try:
             with torch.device("meta"):
-                module = maker(layer.attrs, xs).to(dtype=dtype)
+                module = maker(layer.attrs, xs, roles.get(layer.name, ())).to(dtype=dtype)
             # eval mode: sizing needs no batch statistics, and torch refuses a training-mode batch norm on
             # one value per channel (batch 1 on a 1x1 map), which the dry run's batch of 1 would meet
             values[layer.name] = module.eval()(*xs)
@@ -149,6 +150,19 @@ def build_module(graph: Graph, device="cpu", dtype=None, *, input=None, init: bo
         root.to_empty(device=device)
         _initialise(root, init)
     return root.eval()
+
+
+def _roles(graph: Graph, shape: tuple) -> dict:
+    """Layer name -> its inputs' axis roles, from the engine: which axis holds the channels is a fact of the
+    layout (tokens x channels, channels last), not of the sizes, which torch gives. A graph the engine refuses
+    reads as channels-first (torch then says what is wrong with it)."""
+    from ..core.engine import propagate
+
+    try:
+        report = propagate(graph, input=shape)
+    except ArchcalcError:
+        return {}
+    return {s.name: tuple(x.roles for x in s.in_shapes) for s in report.layers}
 
 
 def _initialise(root: nn.Module, init: bool) -> None:

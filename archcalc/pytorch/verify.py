@@ -88,9 +88,15 @@ class Verification:
                 "layers": self.layers, "notes": self.notes}
 
 
-def _own(module, what: str) -> int:
+def _own(module, what: str, others=frozenset()) -> int:
+    """Elements of the module's parameters (or buffers), its inner modules' included (attention's qkv and
+    proj), but not those of modules in `others` (ids of other layers' modules placed beneath it by name)."""
     items = module.parameters(recurse=False) if what == "params" else module.buffers(recurse=False)
-    return sum(t.numel() for t in items)
+    total = sum(t.numel() for t in items)
+    for child in module.children():
+        if id(child) not in others:
+            total += _own(child, what, others)
+    return total
 
 
 def _shapes_by_module(model, modules: dict, x) -> dict:
@@ -177,19 +183,20 @@ def _check_built(result: Verification, graph, report, built, use_fvcore: bool):
         finally:
             built.return_sinks = False
     act = activation_bytes_by_layer(built, built.layer_modules, shape, batch)
+    others = frozenset(id(m) for m in built.layer_modules.values())
     add = result.checks.append
     for s in report.layers:
         name = s.name
         fq, module = built.module_names[name], built.layer_modules[name]
         row = {"layer": name, "kind": s.kind, "shape": [str(d) for d in s.out_shape.as_list()],
-               "measured_shape": shapes.get(name), "params": s.params, "measured_params": _own(module, "params"),
+               "measured_shape": shapes.get(name), "params": s.params, "measured_params": _own(module, "params", others),
                "macs": macs[name], "flop_counter_macs": flops.get(fq, 0) // FLOP_COUNTER_FLOPS_PER_MAC,
                "fvcore_macs": fv.get(fq) if fv else None,
                "activation_bytes": s.activation_elems * batch * nbytes, "measured_activation_bytes": act.get(name)}
         result.layers.append(row)
         add(Check(name, "output shape", s.out_shape.as_list(), shapes.get(name), "built"))
         add(Check(name, "params", s.params, row["measured_params"], "built"))
-        add(Check(name, "buffers", s.buffers, _own(module, "buffers"), "built"))
+        add(Check(name, "buffers", s.buffers, _own(module, "buffers", others), "built"))
         add(Check(name, "MACs (FlopCounterMode flops / 2)", macs[name], row["flop_counter_macs"], "built"))
         if fv:
             add(Check(name, "MACs (fvcore: 1 per MAC)", macs[name], fv.get(fq, 0), "built"))

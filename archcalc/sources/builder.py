@@ -19,22 +19,25 @@ from ..errors import GraphError
 from ..limits import MAX_LAYERS
 from .builder_checks import axes_of, check_non_negative, check_positive, check_printable
 from .builder_elementwise import ElementwiseMethods
+from .builder_layout import LayoutMethods, sample_axis
 from .builder_norm import NormMethods
 from .builder_plumbing import PlumbingMethods
 from .builder_resize import ResizeMethods
 
 
-class Net(ElementwiseMethods, NormMethods, PlumbingMethods, ResizeMethods):
+class Net(ElementwiseMethods, NormMethods, PlumbingMethods, ResizeMethods, LayoutMethods):
     """Collects layers in order; node names are dotted paths.
 
     The lecture's layers are methods here; the later kinds come from one mixin per family
-    (builder_elementwise, builder_norm, builder_resize), each method checking its attributes as it makes one.
+    (builder_elementwise, builder_norm, builder_resize, builder_plumbing, builder_layout), each method checking its attributes as it makes one.
     """
 
-    def __init__(self, name: str, input=None, source: str = "", notes=()):
+    def __init__(self, name: str, input=None, source: str = "", notes=(), channels_last: bool = False):
+        """channels_last: the input is laid out with its channels last (tokens x channels: 197x192)."""
         check_printable("model name", name)
         self.name = name
         self.default_input = tuple(input) if input is not None else None
+        self.channels_last = bool(channels_last)
         self.source = source
         self.notes = list(notes)
         self.extras: dict = {}  # family metadata carried to Graph.extras (e.g. survival probabilities)
@@ -164,21 +167,19 @@ class Net(ElementwiseMethods, NormMethods, PlumbingMethods, ResizeMethods):
                              f"got {p!r}")
         return self.layer("dropout", ir.Dropout(p), x, name)
 
-    def flatten(self, x, name=None) -> str:
-        """Channels and spatial axes laid out as one vector: a view, no copy."""
-        return self.layer("flatten", ir.Flatten(), x, name)
-
     def linear(self, x, out_features: int, bias: bool = True, name=None) -> str:
         check_positive(self.name, name, out_features=(out_features,))
         return self.layer("linear", ir.Linear(out_features, bias), x, name)
 
-    def softmax(self, x, name=None) -> str:
-        """Softmax over the channels (the classifier's probabilities)."""
-        return self.layer("softmax", ir.Softmax(), x, name)
+    def softmax(self, x, dim=None, name=None) -> str:
+        """Softmax over the channels (the classifier's probabilities), or along torch's `dim`."""
+        axis = None if dim is None else sample_axis(self.name, name, dim)
+        return self.layer("softmax", ir.Softmax(axis), x, name)
 
-    def concat(self, xs, name=None) -> str:
-        """Concatenation of inputs of one spatial size along the channels (Inception's, DenseNet's join)."""
-        return self.layer("concat", ir.Concat(), xs, name)
+    def concat(self, xs, dim=None, name=None) -> str:
+        """Concatenation along the channels (Inception's, DenseNet's join), or along torch's `dim`."""
+        axis = None if dim is None else sample_axis(self.name, name, dim)
+        return self.layer("concat", ir.Concat(axis), xs, name)
 
     def add(self, xs, inplace=False, name=None) -> str:
         """Elementwise sum (a residual join)."""
@@ -194,5 +195,10 @@ class Net(ElementwiseMethods, NormMethods, PlumbingMethods, ResizeMethods):
         return self.layer("pad_channels", ir.PadChannels(out_channels), x, name)
 
     def graph(self) -> Graph:
+        roles = ""
+        if self.channels_last:
+            if not self.default_input or len(self.default_input) < 2:
+                raise GraphError(f"{self.name}: channels_last needs an input of 2 or more axes (tokens x channels)")
+            roles = "S" * (len(self.default_input) - 1) + "C"
         return Graph(self.name, tuple(self.layers), self.default_input, self.source, tuple(self.notes),
-                     dict(self.extras), self.channels_free)
+                     dict(self.extras), self.channels_free, roles)

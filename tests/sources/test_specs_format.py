@@ -238,7 +238,10 @@ def test_every_kind_a_spec_offers_builds(tmp_path):
                 "adaptive_avgpool": {"output": 2}, "adaptive_maxpool": {"output": 2}, "lrn": {"size": 3},
                 "linear": {"out_features": 3}, "pad_channels": {"out_channels": 8}, "groupnorm": {"groups": 2},
                 "conv_transpose": {"out_channels": 4, "kernel": 1}, "pad": {"pads": 1}, "upsample": {"scale": 2},
-                "slice": {"start": 0, "stop": 2}, "channel_shuffle": {"groups": 2}}
+                "slice": {"start": 0, "stop": 2}, "channel_shuffle": {"groups": 2}, "reshape": {"sizes": [16, -1]},
+                "permute": {"dims": [0, 2, 3, 1]}, "transpose": {"dim0": 1, "dim1": 3},
+                "select": {"dim": 2, "index": 3}, "reduce_mean": {"dim": [2, 3]}, "attention": {"heads": 2}}
+    tokens = [{"kind": "flatten", "start_dim": 2}, {"kind": "transpose", "dim0": 1, "dim1": 2}]  # 16 x 4
     from archcalc.sources.specs.kinds import makers
 
     for kind in spec_kinds():
@@ -247,6 +250,8 @@ def test_every_kind_a_spec_offers_builds(tmp_path):
         else:
             entry = {"kind": kind, **required.get(kind, {})}
         layers = [{"kind": "flatten"}, entry] if kind == "linear" else [entry]
+        if kind in ("attention", "class_token", "pos_embed"):  # they take tokens x channels
+            layers = [*tokens, entry]
         path = write(tmp_path, json.dumps({"name": kind, "input": [4, 4, 4], "layers": layers}), f"{kind}.json")
         report = archcalc.analyze(str(path))
         assert report.layers[-1].kind == ("adaptive_avgpool" if kind == "global_avgpool" else kind)

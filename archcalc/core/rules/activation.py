@@ -3,7 +3,10 @@ and what backward keeps), and softmax over channels."""
 
 from __future__ import annotations
 
-from . import NO_PARAMS, flags, rule
+from ..ir import Softmax
+from ..receptive import global_rf
+from ..shape import SPATIAL, TOKENS
+from . import NO_PARAMS, ShapeOut, flags, rule
 from .passthrough import no_macs, same_rf, same_shape
 from .saved import Extra, Saved, inplace_alias
 
@@ -77,8 +80,22 @@ for _kind, _cost in ACTIVATION_COST.items():
 
 
 flags("softmax", weighted=False, moves_bytes=True, any_layout=True)
-rule("softmax", "shape")(same_shape)
-rule("softmax", "rf")(same_rf)
+@rule("softmax", "shape")
+def softmax_shape(a: Softmax, ins):
+    """Output shape equals the input shape; the axis must exist (None: the channel axis)."""
+    axis = ins[0].channel_axis(a.axis, "softmax axis")
+    return ShapeOut(ins[0], f"along axis {axis} ({ins[0].dims[axis]} values)")
+
+
+@rule("softmax", "rf")
+def softmax_rf(a: Softmax, in_rfs, ins):
+    """Along channels the field is as it was; along spatial or token axes (attention's weights) each output
+    depends on every position: global."""
+    axis = ins[0].channel_axis(a.axis, "softmax axis")
+    rf = in_rfs[0]
+    if ins[0].roles[axis] in (SPATIAL, TOKENS) and not rf.is_global:
+        return global_rf(len(rf.size), rf.jump), None
+    return rf, None
 rule("softmax", "macs")(no_macs)
 rule("softmax", "params")(lambda a, ins: NO_PARAMS)
 

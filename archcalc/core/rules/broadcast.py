@@ -55,7 +55,8 @@ def broadcast_shape(ins, what: str = "inputs") -> Shape:
         dims = merged
     if all(x == ins[0] for x in ins[1:]):
         return ins[0]  # the common case (residual joins): the very same Shape, so reports stay byte-identical
-    return Shape(dims[0], tuple(dims[1:]))
+    widest = max(ins, key=lambda x: x.rank)  # its roles name the axes (the first of the widest inputs)
+    return Shape(dims=tuple(dims), roles=widest.roles)
 
 
 def check_inplace(ins, out: Shape, kind: str) -> None:

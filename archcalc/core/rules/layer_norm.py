@@ -11,7 +11,7 @@ from __future__ import annotations
 from ...errors import ShapeError
 from ..ir import GroupNorm, InstanceNorm, LayerNorm
 from ..receptive import global_rf
-from ..shape import product
+from ..shape import SPATIAL, TOKENS, product
 from . import Params, ShapeOut, flags, rule
 from .passthrough import no_macs, same_shape
 from .saved import STAT_BYTES, Extra, Saved
@@ -46,6 +46,9 @@ def stat_bytes(device: str):
 def normalised_sizes(a: LayerNorm, x) -> tuple:
     """The sizes one statistic spans: the channels (channels_first), else the last `axes` axes of C x spatial."""
     if a.channels_first:
+        if not x.channels_first:
+            raise ShapeError(f"layer norm over the channels of a channels-first tensor; this one is {x.layout()} "
+                             "(use channels_first: false, over the last axis)")
         return (x.channels,)
     dims = x.as_list()
     if isinstance(a.axes, bool) or not isinstance(a.axes, int) or not 1 <= a.axes <= len(dims):
@@ -89,13 +92,14 @@ def layernorm_rf(a: LayerNorm, in_rfs, ins):
     Over spatial axes (axes >= 1 on CxHxW takes W): each output mixes every position along those axes, so the
     field is global there; a field is global or not as a whole, so it is reported global."""
     (x,) = ins
-    spatial_axes = 0 if a.channels_first else min(a.axes, len(x.spatial))
-    if spatial_axes == 0:
+    places = len([r for r in x.roles if r in (SPATIAL, TOKENS)])
+    spatial_axes = 0 if a.channels_first else len([r for r in x.roles[x.rank - a.axes:] if r in (SPATIAL, TOKENS)])
+    if spatial_axes == 0 or in_rfs[0].is_global:
         return in_rfs[0], None
-    note = None if spatial_axes == len(x.spatial) else (
-        f"layer norm over the last {spatial_axes} of {len(x.spatial)} spatial axes: global along those, "
+    note = None if spatial_axes == places else (
+        f"layer norm over the last {spatial_axes} of {places} spatial axes: global along those, "
         "reported global as a whole")
-    return global_rf(len(x.spatial), in_rfs[0].jump), note
+    return global_rf(len(in_rfs[0].size), in_rfs[0].jump), note
 
 
 @rule("layernorm", "saved")
@@ -164,7 +168,7 @@ def instancenorm_other_ops(a: InstanceNorm, ins, out):
 @rule(("groupnorm", "instancenorm"), "rf")
 def spatial_stats_rf(a, in_rfs, ins):
     """Statistics over every spatial position of a group or channel: every output sees the whole input."""
-    return global_rf(len(ins[0].spatial), in_rfs[0].jump), None
+    return global_rf(len(in_rfs[0].size), in_rfs[0].jump), None
 
 
 @rule("instancenorm", "saved")

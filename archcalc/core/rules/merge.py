@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...errors import ShapeError
-from ..ir import Add
+from ..ir import Add, Concat
 from ..receptive import merge_rf
 from ..shape import Shape, is_symbolic
 from . import NO_PARAMS, ShapeOut, flags, rule
@@ -17,21 +17,29 @@ flags(MERGES, weighted=False, moves_bytes=True, any_layout=True)
 
 
 def _same(a, b) -> bool:
+    if a is b:  # the usual case: branches of one feature map share its size objects (no sympy subtraction)
+        return True
     if is_symbolic(a) or is_symbolic(b):
         return bool((a - b) == 0) or str(a) == str(b)
     return a == b
 
 
 @rule("concat", "shape")
-def concat_shape(a, ins):
-    """Output: the sum of the branches' channels; every branch must have the same spatial size."""
+def concat_shape(a: Concat, ins):
+    """Output: the sum of the branches' sizes along the axis (the channels by default); every other axis
+    must match (for channels: the same spatial size)."""
     first = ins[0]
+    axis = first.channel_axis(a.axis, "concat axis")
     for x in ins[1:]:
-        if len(x.spatial) != len(first.spatial) or not all(_same(p, q) for p, q in zip(x.spatial, first.spatial)):
+        if x.rank != first.rank or x.roles != first.roles:
+            raise ShapeError(f"branches have different layouts: {', '.join(f'{i} ({i.layout()})' for i in ins)}")
+        if not all(_same(p, q) for k, (p, q) in enumerate(zip(x.dims, first.dims)) if k != axis):
             sizes = ", ".join(str(i) for i in ins)
-            raise ShapeError(f"branches have different spatial sizes: {sizes}")
-    channels = sum((x.channels for x in ins[1:]), first.channels)
-    return ShapeOut(Shape(channels, first.spatial), " + ".join(str(x.channels) for x in ins) + f" = {channels}")
+            what = "spatial sizes" if first.roles[axis] == "C" else f"sizes off axis {axis}"
+            raise ShapeError(f"branches have different {what}: {sizes}")
+    total = sum((x.dims[axis] for x in ins[1:]), first.dims[axis])
+    dims = first.dims[:axis] + (total,) + first.dims[axis + 1:]
+    return ShapeOut(first.with_dims(dims), " + ".join(str(x.dims[axis]) for x in ins) + f" = {total}")
 
 
 def common_shape(ins, what: str = "inputs"):

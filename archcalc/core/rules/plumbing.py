@@ -17,7 +17,7 @@ from .saved import Saved
 
 KINDS = ("slice", "channel_shuffle")
 
-flags("slice", weighted=False, moves_bytes=False, any_layout=False)  # a view: nothing read or written at inference
+flags("slice", weighted=False, moves_bytes=False, any_layout=True)  # a view: nothing read or written at inference
 flags("channel_shuffle", weighted=False, moves_bytes=True, any_layout=False)  # .contiguous() writes the permuted copy
 rule(KINDS, "params")(lambda a, ins: NO_PARAMS)
 rule(KINDS, "macs")(no_macs)
@@ -33,17 +33,22 @@ def _surely_negative(value) -> bool | None:
 
 @rule("slice", "shape")
 def slice_shape(a: Slice, ins):
-    """Output: stop - start channels, every spatial size kept. Needs 0 <= start < stop <= channels."""
+    """Output: stop - start positions of the axis (the channels by default), every other size kept. Needs
+    0 <= start < stop <= the axis's size."""
     (x,) = ins
+    axis = x.channel_axis(a.axis, "slice axis")
+    size, what = x.dims[axis], "channels" if a.axis is None else f"positions of axis {a.axis}"
     if a.start < 0 or a.start >= a.stop:
         raise ShapeError(f"slice [{a.start}:{a.stop}] needs 0 <= start < stop")
-    short = _surely_negative(x.channels - a.stop)
+    short = _surely_negative(size - a.stop)
     if short:
-        raise ShapeError(f"slice [{a.start}:{a.stop}] ends past the input's {x.channels} channels")
-    notes = () if short is False else (("info", f"slice [{a.start}:{a.stop}] assumes {x.channels} >= {a.stop}"),)
-    channels = a.stop - a.start
-    return ShapeOut(Shape(channels, x.spatial), f"channels {a.start}..{a.stop - 1} of {x.channels}: "
-                                                 f"{a.stop} - {a.start} = {channels}", notes)
+        raise ShapeError(f"slice [{a.start}:{a.stop}] ends past the input's {size} {what}")
+    notes = () if short is False else (("info", f"slice [{a.start}:{a.stop}] assumes {size} >= {a.stop}"),)
+    kept = a.stop - a.start
+    dims = x.dims[:axis] + (kept,) + x.dims[axis + 1:]
+    # a slice of the outermost axis (the channels of CxHxW) stays contiguous; of an inner one, a strided view
+    out = Shape(dims=dims, roles=x.roles, contiguous=x.contiguous and all(d == 1 for d in x.dims[:axis]))
+    return ShapeOut(out, f"{what} {a.start}..{a.stop - 1} of {size}: {a.stop} - {a.start} = {kept}", notes)
 
 
 @rule("channel_shuffle", "shape")

@@ -14,15 +14,21 @@ from ...core.autoload import import_modules
 _MAKERS: dict = {}
 
 
-def makes(kinds) -> Callable:
-    """Register the decorated `make(attrs, inputs) -> nn.Module` for each kind (inputs: meta tensors)."""
+def makes(kinds, layout: bool = False) -> Callable:
+    """Register the decorated `make(attrs, inputs) -> nn.Module` for each kind (inputs: meta tensors).
+
+    layout=True: the maker also takes `roles`, each input's axis roles without the batch (core/shape.py:
+    "CSS" for CxHxW, "SC" for tokens x channels), for the kinds whose default axis is the channel axis
+    wherever it lies (softmax, concat, slice, scale); the sizes still come from the tensors.
+    """
     kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
 
     def register(fn: Callable) -> Callable:
+        call = fn if layout else (lambda a, xs, roles=(): fn(a, xs))
         for kind in kinds:
             if kind in _MAKERS:
                 raise ValueError(f"torch builder registered twice for kind {kind!r}")
-            _MAKERS[kind] = fn
+            _MAKERS[kind] = call
         return fn
 
     return register
@@ -35,7 +41,7 @@ def buildable_kinds() -> list:
 
 
 def maker_of(kind: str):
-    """The maker of `kind`, or None."""
+    """The maker of `kind` as `make(attrs, inputs, roles) -> nn.Module`, or None."""
     _load()
     return _MAKERS.get(kind)
 

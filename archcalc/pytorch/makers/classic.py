@@ -12,10 +12,14 @@ from . import makes
 
 # --- small modules for the graph operations that torch writes as functions ------------------------------
 class Concat(nn.Module):
-    """torch.cat of the branches along channels (a new tensor)."""
+    """torch.cat of the branches along channels, or along torch's `dim` (a new tensor)."""
+
+    def __init__(self, dim: int = 1):
+        super().__init__()
+        self.dim = dim
 
     def forward(self, *xs):
-        return torch.cat(xs, 1)
+        return torch.cat(xs, self.dim)
 
 
 class Add(nn.Module):
@@ -200,26 +204,40 @@ def make_dropout(a, xs):
     return nn.Dropout(a.p)
 
 
+def torch_dim(axis: int) -> int:
+    """An axis of one sample (core/ir.py) as torch's dim, the batch first."""
+    return axis + 1 if axis >= 0 else axis
+
+
+def channel_dim(axis, roles, xs) -> int:
+    """torch's dim of `axis`, or of the channel axis where it is None (1 when the layout is not known)."""
+    if axis is not None:
+        return torch_dim(axis)
+    first = roles[0] if roles else ""
+    return first.find("C") + 1 if "C" in first else 1
+
+
 @makes("flatten")
 def make_flatten(a, xs):
-    return nn.Flatten(1)  # channels and spatial axes into one vector; batch kept
+    return nn.Flatten(torch_dim(a.start), torch_dim(a.end))  # the batch kept
 
 
-@makes("linear")
-def make_linear(a, xs):
-    if xs[0].dim() != 2:
+@makes("linear", layout=True)
+def make_linear(a, xs, roles=()):
+    channels_first = bool(roles) and roles[0].startswith("CS") and set(roles[0][1:]) == {"S"}
+    if xs[0].dim() < 2 or (xs[0].dim() > 2 and (channels_first or not roles)):
         raise GraphError(f"linear needs a flat input, got a tensor of shape {tuple(xs[0].shape)}")
-    return nn.Linear(xs[0].shape[1], a.out_features, a.bias)
+    return nn.Linear(xs[0].shape[-1], a.out_features, a.bias)  # on the last axis, as torch applies it
 
 
-@makes("softmax")
-def make_softmax(a, xs):
-    return nn.Softmax(dim=1)  # over channels, as the engine's softmax
+@makes("softmax", layout=True)
+def make_softmax(a, xs, roles=()):
+    return nn.Softmax(dim=channel_dim(a.axis, roles, xs))
 
 
-@makes("concat")
-def make_concat(a, xs):
-    return Concat()
+@makes("concat", layout=True)
+def make_concat(a, xs, roles=()):
+    return Concat(channel_dim(a.axis, roles, xs))
 
 
 @makes("add")

@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from . import makes
+from .classic import channel_dim
 
 
 class Mul(nn.Module):
@@ -56,16 +57,21 @@ def make_drop_path(a, xs):
 
 
 class LayerScale(nn.Module):
-    """x * gamma with one learned factor per channel, broadcast over the spatial axes (ConvNeXt's form)."""
+    """x * gamma with one learned factor per channel, broadcast over the other axes: channels first
+    (timm's LayerScale2d), or channels last (ConvNeXt's and ViT's form, gamma on the last axis)."""
 
-    def __init__(self, channels: int):
+    def __init__(self, channels: int, dim: int = 1):
         super().__init__()
         self.gamma = nn.Parameter(torch.ones(channels))
+        self.dim = dim
 
     def forward(self, x):
+        if self.dim == -1 or self.dim == x.dim() - 1:
+            return x.mul(self.gamma)
         return x.mul(self.gamma.reshape(1, -1, *([1] * (x.dim() - 2))))
 
 
-@makes("scale")
-def make_scale(a, xs):
-    return LayerScale(xs[0].shape[1])
+@makes("scale", layout=True)
+def make_scale(a, xs, roles=()):
+    dim = channel_dim(None, roles, xs)
+    return LayerScale(xs[0].shape[dim], dim)

@@ -5,20 +5,21 @@ from __future__ import annotations
 from torch import nn
 
 from . import makes
+from .classic import channel_dim
 
 
 class ChannelSlice(nn.Module):
-    """Channels [start, stop) of the input: `x[:, start:stop]`, a view of its storage."""
+    """Positions [start, stop) of torch's `dim` (the channels: `x[:, start:stop]`), a view of its storage."""
 
-    def __init__(self, start: int, stop: int):
+    def __init__(self, start: int, stop: int, dim: int = 1):
         super().__init__()
-        self.start, self.stop = start, stop
+        self.start, self.stop, self.dim = start, stop, dim
 
     def forward(self, x):
-        return x[:, self.start:self.stop]
+        return x.narrow(self.dim, self.start, self.stop - self.start)
 
     def extra_repr(self) -> str:
-        return f"start={self.start}, stop={self.stop}"
+        return f"start={self.start}, stop={self.stop}, dim={self.dim}"
 
 
 class ChannelShuffle(nn.Module):
@@ -39,9 +40,9 @@ class ChannelShuffle(nn.Module):
         return f"groups={self.groups}"
 
 
-@makes("slice")
-def make_slice(a, xs):
-    return ChannelSlice(a.start, a.stop)
+@makes("slice", layout=True)
+def make_slice(a, xs, roles=()):
+    return ChannelSlice(a.start, a.stop, channel_dim(getattr(a, "axis", None), roles, xs))
 
 
 @makes("channel_shuffle")

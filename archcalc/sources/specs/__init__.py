@@ -36,7 +36,7 @@ from .kinds import spec_kinds
 
 __all__ = ["load_spec", "spec_kinds", "TOP_KEYS", "BLOCK_KEYS"]
 
-TOP_KEYS = ("name", "source", "description", "input", "notes", "blocks", "layers")
+TOP_KEYS = ("name", "source", "description", "input", "channels_last", "notes", "blocks", "layers")
 BLOCK_KEYS = ("params", "defaults", "layers", "description")
 IDENTIFIER = re.compile(r"^[A-Za-z_]\w*$")
 
@@ -55,7 +55,14 @@ def load_spec(path) -> Graph:
     notes = data.get("notes", [])
     if not isinstance(notes, list) or not all(isinstance(n, str) and n.isprintable() for n in notes):
         raise doc.error(("notes",), "notes must be a list of text lines (one line each, printable)")
-    net = Net(name, _input(doc, data.get("input")), source, notes)
+    channels_last = data.get("channels_last", False)
+    if not isinstance(channels_last, bool):
+        raise doc.error(("channels_last",), f"channels_last must be true or false, got {channels_last!r}")
+    default_input = _input(doc, data.get("input"))
+    if channels_last and (default_input is None or len(default_input) < 2):
+        raise doc.error(("channels_last",), "channels_last needs an input of 2 or more axes, such as 197x192 "
+                                            "(tokens x channels)")
+    net = Net(name, default_input, source, notes, channels_last=channels_last)
     net.channels_free = True  # a spec's layers take their input channels from the input, whatever it is
     blocks = _blocks(doc, data.get("blocks", {}))
     if "layers" not in data:

@@ -38,6 +38,10 @@ PARAM = re.compile(r"\$(?:\{(\w+)\}|(\w+))")  # $name or ${name}
 INDEX = re.compile(r"\$(?:\{index\}|index\b)")
 
 
+# fields where a negative number counts from the end, as in torch (dim=-1, reshape to [-1, 64])
+COUNTS_FROM_END = {"dim", "dims", "dim0", "dim1", "start_dim", "end_dim", "sizes"}
+
+
 @dataclass(frozen=True)
 class Block:
     """A block definition: required parameters, defaults, its entries, and where it is defined."""
@@ -321,7 +325,7 @@ class Expander:
         for v in value if isinstance(value, list) else [value]:
             if isinstance(v, float) and not math.isfinite(v):
                 raise self.fail(path, f"{key} must be a finite number, got {v!r}", frame)
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and v < 0:
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and v < 0 and key not in COUNTS_FROM_END:
                 raise self.fail(path, f"{key} must not be negative, got {v!r}", frame)
             if isinstance(v, int) and v > MAX_SIZE:
                 raise self.fail(path, f"{key} is above 10^18, the largest value archcalc takes", frame)

@@ -1,0 +1,166 @@
+"""Rules for matrix products: `matmul` (torch.matmul / bmm of two tensors) and `attention` (multi-head
+self-attention with its projections, as timm's ViT writes it).
+
+MACs of a product (..., n, k) @ (..., k, m) are n x k x m per leading index: the headline convention counts
+matrix products with convolutions and linear layers (FlopCounterMode / 2).
+
+Attention on T tokens of C channels with h heads of width d = C/h (Vaswani et al. 2017, Dosovitskiy et al.
+2021), per sample:
+  qkv     T x C x 3C MACs (a linear C -> 3C)
+  q k^T   h x T x d x T = T^2 C MACs (scores, one T x T matrix per head)
+  a v     h x T x T x d = T^2 C MACs
+  proj    T x C x C MACs
+  total   4 T C^2 + 2 T^2 C MACs; parameters 4 C^2 weights (+ 3C and C biases)
+Other ops: the biases, the scaling of q by 1/sqrt(d) (T C), and softmax (3 per score, h T^2 scores).
+"""
+
+from __future__ import annotations
+
+from ...errors import ShapeError
+from ..ir import Attention, Matmul
+from ..receptive import global_rf, merge_rf
+from ..shape import CHANNELS, OTHER, SPATIAL, TOKENS, Shape, fmt_dim, is_symbolic, product, to_plain
+from . import NO_PARAMS, Params, ShapeOut, flags, rule
+from .broadcast import broadcast_shape, same_dim
+from .saved import Extra, Saved
+
+flags("matmul", weighted=False, moves_bytes=True, any_layout=True)  # no weights of its own
+flags("attention", weighted=True, moves_bytes=True, any_layout=True)  # its projections are learned
+
+
+# --- matmul ---------------------------------------------------------------------------------------------
+def _leading(a: Shape, b: Shape) -> Shape:
+    """The broadcast of the leading (batch-like) axes of both inputs."""
+    lead_a, lead_b = a.dims[:-2], b.dims[:-2]
+    if not lead_a and not lead_b:
+        return Shape(dims=(), roles="")
+    if not lead_a or not lead_b:
+        wide = a if lead_a else b
+        return Shape(dims=wide.dims[:-2], roles=wide.roles[:-2])
+    return broadcast_shape((Shape(dims=lead_a, roles=a.roles[:-2]), Shape(dims=lead_b, roles=b.roles[:-2])),
+                           "matmul's leading axes")
+
+
+@rule("matmul", "shape")
+def matmul_shape(a: Matmul, ins):
+    """Output: (..., n, m) from (..., n, k) @ (..., k, m); k must agree and the leading axes broadcast."""
+    if len(ins) != 2:
+        raise ShapeError(f"matmul takes two inputs, got {len(ins)}")
+    x, y = ins
+    if x.rank < 2 or y.rank < 2:
+        raise ShapeError(f"matmul of {x} and {y}: both need 2 or more axes (reshape a vector to 1 x n)")
+    if not same_dim(x.dims[-1], y.dims[-2]):
+        raise ShapeError(f"matmul of {x} and {y}: the inner sizes differ ({fmt_dim(x.dims[-1])} against "
+                         f"{fmt_dim(y.dims[-2])})")
+    lead = _leading(x, y)
+    rows, cols = x.roles[-2], y.roles[-1]
+    if rows == CHANNELS and cols == CHANNELS or CHANNELS in lead.roles and CHANNELS in rows + cols:
+        cols = OTHER  # one channel axis at most
+    out = Shape(dims=(*lead.dims, x.dims[-2], y.dims[-1]), roles=lead.roles + rows + cols)
+    return ShapeOut(out, f"({fmt_dim(x.dims[-2])} x {fmt_dim(x.dims[-1])}) @ ({fmt_dim(y.dims[-2])} x "
+                         f"{fmt_dim(y.dims[-1])})" + (f" for each of {lead}" if lead.rank else "") + f" -> {out}")
+
+
+rule("matmul", "params")(lambda a, ins: NO_PARAMS)
+
+
+@rule("matmul", "macs")
+def matmul_macs(a, ins, out):
+    """MACs: n x k x m for each leading index."""
+    return product(out.dims[:-2]) * ins[0].dims[-2] * ins[0].dims[-1] * ins[1].dims[-1]
+
+
+@rule("matmul", "other_ops")
+def matmul_other_ops(a, ins, out):
+    """None beyond the multiply-accumulates."""
+    return 0
+
+
+@rule("matmul", "activation")
+def matmul_activation(a, ins, out):
+    """Elements: the output is a new tensor."""
+    return out.elements
+
+
+@rule("matmul", "rf")
+def matmul_rf(a, in_rfs, ins):
+    """Summing over positions (the inner axis is spatial or tokens: attention's a v) makes the field global;
+    otherwise the union of the inputs' fields (attention's scores pair two tokens)."""
+    inner = (ins[0].roles[-1], ins[1].roles[-2])
+    if any(r in (SPATIAL, TOKENS) for r in inner):
+        rf = in_rfs[0]
+        return (rf if rf.is_global else global_rf(len(rf.size), rf.jump)), None
+    return merge_rf(in_rfs)
+
+
+@rule("matmul", "saved")
+def matmul_saved(a, ins, out, device):
+    """mm / bmm keep both inputs (each is needed for the other's gradient)."""
+    return Saved(inputs=(0, 1))
+
+
+# --- attention ------------------------------------------------------------------------------------------
+def _sizes(a: Attention, x: Shape) -> tuple:
+    """(tokens, channels, head width); the input must be tokens x channels and the heads divide C."""
+    if x.rank != 2 or x.roles[-1] != CHANNELS:
+        raise ShapeError(f"attention takes tokens x channels (2 axes, channels last); got {x} ({x.layout()}): "
+                         "flatten and transpose a map first")
+    tokens, channels = x.dims
+    if not is_symbolic(channels) and to_plain(channels) % a.heads:
+        raise ShapeError(f"attention: {a.heads} heads do not divide the width {channels} "
+                         f"({channels} mod {a.heads} = {to_plain(channels) % a.heads})")
+    return tokens, channels, to_plain(channels / a.heads) if is_symbolic(channels) else channels // a.heads
+
+
+@rule("attention", "shape")
+def attention_shape(a: Attention, ins):
+    """Output: the input's shape (tokens x channels); the heads must divide the channels."""
+    tokens, channels, width = _sizes(a, ins[0])
+    return ShapeOut(ins[0], f"{a.heads} heads of width {channels}/{a.heads} = {fmt_dim(width)} over "
+                            f"{fmt_dim(tokens)} tokens")
+
+
+@rule("attention", "params")
+def attention_params(a: Attention, ins):
+    """Elements: qkv C x 3C and proj C x C weights; 3C and C biases."""
+    c = ins[0].dims[-1]
+    return Params(weights=4 * c * c, biases=(3 * c if a.qkv_bias else 0) + (c if a.proj_bias else 0))
+
+
+@rule("attention", "macs")
+def attention_macs(a: Attention, ins, out):
+    """MACs: 4 T C^2 (the projections) + 2 T^2 C (q k^T and a v)."""
+    t, c = ins[0].dims
+    return 4 * t * c * c + 2 * t * t * c
+
+
+@rule("attention", "other_ops")
+def attention_other_ops(a: Attention, ins, out):
+    """Approximate: bias adds (3TC + TC), q's scaling (TC), softmax (3 per score, h T^2 scores)."""
+    t, c = ins[0].dims
+    biases = (3 * t * c if a.qkv_bias else 0) + (t * c if a.proj_bias else 0)
+    return biases + t * c + 3 * a.heads * t * t
+
+
+@rule("attention", "activation")
+def attention_activation(a, ins, out):
+    """Elements: the output (the tensors inside, qkv and the scores, are freed when it is done)."""
+    return out.elements
+
+
+@rule("attention", "rf")
+def attention_rf(a, in_rfs, ins):
+    """Every token attends to every token: global."""
+    rf = in_rfs[0]
+    return (rf if rf.is_global else global_rf(len(rf.size), rf.jump)), None
+
+
+@rule("attention", "saved")
+def attention_saved(a: Attention, ins, out, device):
+    """The input (qkv's linear), qkv (3TC: k and v are views of it, kept by the two products), the scaled q
+    (TC), the softmax's result (h T^2, kept by softmax and by a v) and the heads put back together (TC, the
+    proj linear's input): timm's unfused path, which the torch twin runs."""
+    t, c = ins[0].dims
+    return Saved(inputs=(0,), trainable=True, extras=(
+        Extra("qkv (k and v are views of it)", 3 * t * c), Extra("scaled q", t * c),
+        Extra("attention weights (softmax)", a.heads * t * t), Extra("heads joined (proj's input)", t * c)))

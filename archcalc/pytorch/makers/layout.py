@@ -1,0 +1,164 @@
+"""Torch twins of the layout and token kinds: reshape, permute, transpose, select, a mean over axes, matmul,
+multi-head attention (timm's unfused path, written out), a class token and a position embedding."""
+
+from __future__ import annotations
+
+
+import torch
+from torch import nn
+
+from . import makes
+from .classic import torch_dim
+
+
+class Reshape(nn.Module):
+    """x.reshape(N, *sizes): a view of a contiguous input, a copy of a permuted one."""
+
+    def __init__(self, sizes: tuple):
+        super().__init__()
+        self.sizes = tuple(sizes)
+
+    def forward(self, x):
+        return x.reshape(x.shape[0], *self.sizes)
+
+    def extra_repr(self) -> str:
+        return f"sizes={self.sizes}"
+
+
+class Permute(nn.Module):
+    """x.permute(0, *order): a view; `order` in torch's numbering, the batch first."""
+
+    def __init__(self, order: tuple):
+        super().__init__()
+        self.order = tuple(order)
+
+    def forward(self, x):
+        rank = x.dim() - 1
+        return x.permute(0, *[o % rank + 1 for o in self.order])
+
+    def extra_repr(self) -> str:
+        return f"order={self.order}"
+
+
+class Transpose(nn.Module):
+    def __init__(self, a: int, b: int):
+        super().__init__()
+        self.a, self.b = a, b
+
+    def forward(self, x):
+        return x.transpose(self.a, self.b)
+
+
+class Select(nn.Module):
+    def __init__(self, dim: int, index: int):
+        super().__init__()
+        self.dim, self.index = dim, index
+
+    def forward(self, x):
+        return x.select(self.dim, self.index)
+
+
+class ReduceMean(nn.Module):
+    def __init__(self, dims: tuple, keepdim: bool):
+        super().__init__()
+        self.dims, self.keepdim = tuple(dims), keepdim
+
+    def forward(self, x):
+        return x.mean(self.dims, keepdim=self.keepdim)
+
+
+class Matmul(nn.Module):
+    def forward(self, a, b):
+        return torch.matmul(a, b)
+
+
+class Attention(nn.Module):
+    """Multi-head self-attention as timm's ViT Attention computes it without the fused kernel: qkv linear,
+    q scaled, softmax(q k^T) v per head, heads joined, proj linear. Parameter names are timm's."""
+
+    def __init__(self, dim: int, heads: int, qkv_bias: bool = True, proj_bias: bool = True):
+        super().__init__()
+        self.heads, self.head_dim = heads, dim // heads
+        self.scale = self.head_dim ** -0.5
+        self.qkv = nn.Linear(dim, dim * 3, bias=qkv_bias)
+        self.proj = nn.Linear(dim, dim, bias=proj_bias)
+
+    def forward(self, x):
+        n, t, c = x.shape
+        qkv = self.qkv(x).reshape(n, t, 3, self.heads, self.head_dim).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv.unbind(0)
+        q = q * self.scale
+        attn = (q @ k.transpose(-2, -1)).softmax(dim=-1)
+        x = (attn @ v).transpose(1, 2).reshape(n, t, c)
+        return self.proj(x)
+
+
+class ClassToken(nn.Module):
+    """torch.cat((cls_token.expand(N, -1, -1), x), dim=1), timm's form; the parameter is timm's name."""
+
+    def __init__(self, count: int, channels: int):
+        super().__init__()
+        self.cls_token = nn.Parameter(torch.zeros(1, count, channels))
+
+    def forward(self, x):
+        return torch.cat((self.cls_token.expand(x.shape[0], -1, -1), x), dim=1)
+
+    def reset_parameters(self):
+        nn.init.normal_(self.cls_token, std=1e-6)
+
+
+class PosEmbed(nn.Module):
+    def __init__(self, tokens: int, channels: int):
+        super().__init__()
+        self.pos_embed = nn.Parameter(torch.zeros(1, tokens, channels))
+
+    def forward(self, x):
+        return x + self.pos_embed
+
+    def reset_parameters(self):
+        nn.init.trunc_normal_(self.pos_embed, std=0.02)
+
+
+@makes("reshape")
+def make_reshape(a, xs):
+    return Reshape(a.sizes)
+
+
+@makes("permute")
+def make_permute(a, xs):
+    return Permute(a.order)
+
+
+@makes("transpose")
+def make_transpose(a, xs):
+    return Transpose(torch_dim(a.a), torch_dim(a.b))
+
+
+@makes("select")
+def make_select(a, xs):
+    return Select(torch_dim(a.axis), a.index)
+
+
+@makes("reduce_mean")
+def make_reduce_mean(a, xs):
+    return ReduceMean(tuple(torch_dim(d) for d in a.axes), a.keepdim)
+
+
+@makes("matmul")
+def make_matmul(a, xs):
+    return Matmul()
+
+
+@makes("attention")
+def make_attention(a, xs):
+    return Attention(xs[0].shape[-1], a.heads, a.qkv_bias, a.proj_bias)
+
+
+@makes("class_token")
+def make_class_token(a, xs):
+    return ClassToken(a.count, xs[0].shape[-1])
+
+
+@makes("pos_embed")
+def make_pos_embed(a, xs):
+    return PosEmbed(xs[0].shape[1], xs[0].shape[-1])

@@ -1,0 +1,107 @@
+"""Builder methods of one family of kinds, mixed into Net (sources/builder.py).
+
+Layout and tokens: reshape, flatten over chosen axes, permute and transpose, select (x[:, 0]), a mean over
+axes, matrix products, multi-head attention, and a ViT's class token and position embedding.
+
+Axes are given as torch numbers them, the batch included (dim 1 is the first axis of a sample; negative
+counts from the end), and stored once, at load, counted after the batch (core/ir.py).
+Each method checks its attributes (builder_checks) and calls self.layer(kind, attrs, inputs, name).
+"""
+
+from __future__ import annotations
+
+from ..core import ir
+from ..errors import GraphError
+from .builder_checks import check_positive
+
+
+def _where(model, name) -> str:
+    return f"{model}: layer {name or '(unnamed)'}"
+
+
+def sample_axis(model, name, dim, what: str = "dim") -> int:
+    """torch's dim (batch included) as an axis of one sample: 1 -> 0, -1 -> -1; the batch itself is refused."""
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise GraphError(f"{_where(model, name)}: {what} must be an integer (torch's numbering, 1 is the first "
+                         f"axis after the batch), got {dim!r}")
+    if dim == 0:
+        raise GraphError(f"{_where(model, name)}: {what} 0 is the batch axis; archcalc's layers work on each "
+                         "sample alike (dim 1 is the first axis after the batch)")
+    return dim - 1 if dim > 0 else dim
+
+
+class LayoutMethods:
+    """Mixed into Net: uses its `layer` and `name`."""
+
+    def reshape(self, x, sizes, name=None) -> str:
+        """x.reshape / view to `sizes` per sample (the batch left out); one size may be -1."""
+        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__") or not list(sizes):
+            raise GraphError(f"{_where(self.name, name)}: reshape sizes must be a non-empty list, got {sizes!r}")
+        sizes = tuple(sizes)
+        check_positive(self.name, name, sizes=[s for s in sizes if s != -1])
+        if sizes.count(-1) > 1:
+            raise GraphError(f"{_where(self.name, name)}: reshape {list(sizes)}: only one size may be -1")
+        return self.layer("reshape", ir.Reshape(sizes), x, name)
+
+    def flatten(self, x, start_dim: int = 1, end_dim: int = -1, name=None) -> str:
+        """Axes start_dim..end_dim as one (torch.flatten's dims): the whole sample by default, as nn.Flatten."""
+        start = sample_axis(self.name, name, start_dim, "start_dim")
+        end = sample_axis(self.name, name, end_dim, "end_dim")
+        return self.layer("flatten", ir.Flatten(start, end), x, name)
+
+    def permute(self, x, dims, name=None) -> str:
+        """x.permute(dims) with torch's dims, the batch first (0, 2, 3, 1: channels last). A view."""
+        if isinstance(dims, (str, bytes)) or not hasattr(dims, "__iter__"):
+            raise GraphError(f"{_where(self.name, name)}: permute dims must be a list such as [0, 2, 3, 1], "
+                             f"got {dims!r}")
+        dims = list(dims)
+        if not dims or any(isinstance(d, bool) or not isinstance(d, int) for d in dims):
+            raise GraphError(f"{_where(self.name, name)}: permute dims must be integers, got {dims!r}")
+        normal = [d % len(dims) if -len(dims) <= d < len(dims) else None for d in dims]
+        if None in normal:
+            raise GraphError(f"{_where(self.name, name)}: permute {dims}: dims must lie in 0..{len(dims) - 1}")
+        twice = [d for d in dims if normal.count(d % len(dims)) > 1]
+        if twice:
+            raise GraphError(f"{_where(self.name, name)}: permute {dims} names axis {twice[0]} twice")
+        if normal[0] != 0:
+            raise GraphError(f"{_where(self.name, name)}: permute {dims} moves the batch axis; archcalc keeps it "
+                             "first (dims start with 0)")
+        return self.layer("permute", ir.Permute(tuple(d - 1 for d in normal[1:])), x, name)
+
+    def transpose(self, x, dim0: int, dim1: int, name=None) -> str:
+        """x.transpose(dim0, dim1) with torch's dims: two axes swapped. A view."""
+        a, b = sample_axis(self.name, name, dim0, "dim0"), sample_axis(self.name, name, dim1, "dim1")
+        return self.layer("transpose", ir.Transpose(a, b), x, name)
+
+    def select(self, x, dim: int, index: int, name=None) -> str:
+        """x.select(dim, index), `x[:, 0]` (a ViT's class token): one position, the axis removed. A view."""
+        axis = sample_axis(self.name, name, dim)
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            raise GraphError(f"{_where(self.name, name)}: select index must be 0 or more, got {index!r}")
+        return self.layer("select", ir.Select(axis, index), x, name)
+
+    def reduce_mean(self, x, dim, keepdim: bool = False, name=None) -> str:
+        """x.mean(dim, keepdim) over one or more axes (torch's dims): ConvNeXt's and ViT's global average."""
+        dims = list(dim) if isinstance(dim, (list, tuple)) else [dim]
+        axes = tuple(sample_axis(self.name, name, d) for d in dims)
+        if not axes:
+            raise GraphError(f"{_where(self.name, name)}: reduce_mean needs at least one dim")
+        return self.layer("reduce_mean", ir.ReduceMean(axes, bool(keepdim)), x, name)
+
+    def matmul(self, xs, name=None) -> str:
+        """torch.matmul / bmm of two inputs: (..., n, k) @ (..., k, m); n x k x m MACs per leading index."""
+        return self.layer("matmul", ir.Matmul(), xs, name)
+
+    def attention(self, x, heads: int, qkv_bias: bool = True, proj_bias: bool = True, name=None) -> str:
+        """Multi-head self-attention on tokens x channels with its qkv and output projections (timm's ViT)."""
+        check_positive(self.name, name, heads=(heads,))
+        return self.layer("attention", ir.Attention(heads, bool(qkv_bias), bool(proj_bias)), x, name)
+
+    def class_token(self, x, count: int = 1, name=None) -> str:
+        """`count` learned tokens put before the tokens (a ViT's class token): C parameters each."""
+        check_positive(self.name, name, count=(count,))
+        return self.layer("class_token", ir.ClassToken(count), x, name)
+
+    def pos_embed(self, x, name=None) -> str:
+        """A learned position embedding added to the tokens: tokens x C parameters."""
+        return self.layer("pos_embed", ir.PosEmbed(), x, name)
