@@ -67,6 +67,8 @@ def saved_for_backward(graph: Graph, report, device: str = "cpu") -> SavedEstima
                 kept[name] = size[name]
                 first = first + size[name]
         for extra in rule.extras:
+            if extra.batch_one is not None and extra.batch_one != (batch == 1):
+                continue
             b = extra.bytes_per_element or nbytes
             value = extra.elements * b * (batch if extra.per_sample else 1)
             kept[f"{layer.name}:{extra.what}"] = value

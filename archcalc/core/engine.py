@@ -91,7 +91,9 @@ def _with_roles(graph: Graph, x: Shape) -> Shape:
         return x
     if x.rank != len(roles):
         words = Shape(dims=(1,) * len(roles), roles=roles).layout()
-        raise InputError(f"{graph.name} takes a {len(roles)}-axis input ({words}); {x} has {x.rank} axes")
+        example = "x".join(str(d) for d in graph.default_input) if graph.default_input else ""
+        raise InputError(f"{graph.name} takes a {len(roles)}-axis input ({words}{', e.g. ' + example if example else ''})"
+                         f"; {x} has {x.rank} axes")
     return Shape(dims=x.dims, roles=roles)
 
 
@@ -116,20 +118,21 @@ def _check_channels(graph: Graph, x: Shape):
 def _totals(stats, x: Shape, batch: int, nbytes: int, depth: int) -> dict:
     """Sums of the layers; batch-dependent figures for the whole batch."""
     def total(attr):
-        numbers, formulas = 0, []
+        numbers, formulas = 0, {}
         for s in stats:
             value = getattr(s, attr)
             if isinstance(value, int):
                 numbers += value
-            else:
-                formulas.append(value)
+            else:  # repeated blocks give the same formula objects: count them, sympy multiplies once
+                formulas[value] = formulas.get(value, 0) + 1
         if not formulas:
             return numbers
         import sympy
 
         # one Add of every term: adding them one by one re-flattens a growing sum, quadratic in the layers;
         # no sympy.simplify either: on nested floors it costs seconds and gains little
-        return to_plain(sympy.Add(*formulas) + numbers)
+        terms = [f if n == 1 else n * f for f, n in formulas.items()]
+        return to_plain(sympy.Add(*terms, numbers))
 
     weights, biases, buffers = total("weights"), total("biases"), total("buffers")
     macs, other, act = total("macs"), total("other_ops"), total("activation_elems")

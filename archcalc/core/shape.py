@@ -68,28 +68,21 @@ def floor_div(numerator: Dim, denominator: int) -> Dim:
     """floor(numerator / denominator), exact for ints, sympy.floor for symbols."""
     if isinstance(numerator, int):
         return numerator // denominator
-    return _symbolic_floor_div(numerator, denominator)
-
-
-@_memo
-def _symbolic_floor_div(numerator, denominator: int) -> Dim:
-    import sympy
-
-    return to_plain(sympy.floor(numerator / denominator))
+    return _symbolic_round(numerator, denominator, False)
 
 
 def ceil_div(numerator: Dim, denominator: int) -> Dim:
     """ceil(numerator / denominator), exact for ints, sympy.ceiling for symbols."""
     if isinstance(numerator, int):
         return -((-numerator) // denominator)
-    return _symbolic_ceil_div(numerator, denominator)
+    return _symbolic_round(numerator, denominator, True)
 
 
 @_memo
-def _symbolic_ceil_div(numerator, denominator: int) -> Dim:
+def _symbolic_round(numerator, denominator: int, ceil: bool) -> Dim:
     import sympy
 
-    return to_plain(sympy.ceiling(numerator / denominator))
+    return to_plain((sympy.ceiling if ceil else sympy.floor)(numerator / denominator))
 
 
 def formula_text(value: Any) -> str:
@@ -133,13 +126,11 @@ def fmt_dim(value: Any) -> str:
         return str(value)
     try:
         return _fmt_formula(value)
-    except TypeError:  # unhashable
-        return formula_text(_tidy_floors(value))
+    except TypeError:  # unhashable (a mutable matrix): no size of ours, shown as sympy writes it
+        return str(value)
 
 
-@_memo
-def _fmt_formula(value) -> str:
-    return formula_text(_tidy_floors(value))
+_fmt_formula = _memo(lambda value: formula_text(_tidy_floors(value)))
 
 
 @_memo
@@ -152,27 +143,14 @@ def _tidy_floors(expr):
     if isinstance(expr, (sympy.floor, sympy.ceiling)):
         # replace() would rebuild floor(tidied argument), evaluated: sympy's floor eval asks assumptions of
         # nested floors (the cost of fmt_dim); the tidied argument equals the old, which floor left alone
-        return expr.func(_together(_tidy_floors(args[0])), evaluate=False)
-    if args:
-        newargs = tuple(_tidy_floors(a) for a in args)
-        if args != newargs:
-            rebuilt = expr.func(*newargs)
-            for old, new in zip(args, newargs):
-                if rebuilt == old and old != new:  # replace(simultaneous=True): already replaced
-                    return rebuilt
-            expr = rebuilt
-    if isinstance(expr, (sympy.floor, sympy.ceiling)):
-        tidy = expr.func(_together(expr.args[0]), evaluate=False)
-        if tidy is not None and tidy != expr:
-            expr = tidy
-    return expr
-
-
-@_memo
-def _together(expr):
-    import sympy
-
-    return sympy.together(expr)
+        return expr.func(sympy.together(_tidy_floors(args[0])), evaluate=False)
+    newargs = tuple(_tidy_floors(a) for a in args)
+    if args == newargs:
+        return expr
+    rebuilt = expr.func(*newargs)
+    if any(rebuilt == old and old != new for old, new in zip(args, newargs)):
+        return rebuilt  # replace(simultaneous=True): already replaced
+    return _tidy_floors(rebuilt) if isinstance(rebuilt, (sympy.floor, sympy.ceiling)) else rebuilt
 
 
 def fmt_shape_dim(value: Any) -> str:
@@ -201,10 +179,10 @@ class Shape:
 
     dims: tuple
     roles: str
-    contiguous: bool  # False after a permute: a reshape of it copies, as torch's does
+    strides: Any  # None: contiguous; else the strides of a view (core/strides.py), after a permute or slice
 
     def __init__(self, channels: Dim = None, spatial: tuple = (), *, dims: tuple = None, roles: str = None,
-                 contiguous: bool = True):
+                 strides: tuple = None):
         if dims is None:
             dims, roles = (channels, *spatial), CHANNELS + SPATIAL * len(spatial)
         dims = tuple(dims)
@@ -212,7 +190,12 @@ class Shape:
             raise ValueError(f"shape {dims}: roles {roles!r} must name each axis, with at most one channel axis")
         object.__setattr__(self, "dims", dims)
         object.__setattr__(self, "roles", roles)
-        object.__setattr__(self, "contiguous", contiguous)
+        object.__setattr__(self, "strides", strides)
+
+    @property
+    def contiguous(self) -> bool:
+        """Row-major, as a new tensor is: a reshape of it is a view."""
+        return self.strides is None
 
     @property
     def rank(self) -> int:
@@ -238,6 +221,8 @@ class Shape:
         """The axes in words: 'CxHxW (channels first)', 'tokens x channels', ..."""
         if self.channels_first:
             return "channels first"
+        if self.roles == SPATIAL + CHANNELS:  # a sequence given channels last: a transformer's tokens
+            return "tokens x channels"
         return " x ".join(ROLE_WORDS[r] for r in self.roles)
 
     @cached_property  # asked for by several rules per layer; computed once

@@ -29,7 +29,7 @@ ACTIVATIONS = ["relu", "relu6", "leaky_relu", "elu", "gelu", "silu", "sigmoid", 
                "mish"]
 NO_INPLACE = {"gelu"}
 LATER_KINDS = ["se", "drop_path", "identity", "scale", "layernorm", "groupnorm", "instancenorm", "upsample", "conv_transpose",
-               "pad", "same"]
+               "pad", "same", "channels_last", "tokens", "reshape", "transpose"]
 
 
 def later_kind(draw, net, op: str, x: str, c: int) -> tuple:
@@ -58,8 +58,38 @@ def later_kind(draw, net, op: str, x: str, c: int) -> tuple:
                                   output_padding=draw(st.integers(0, s - 1))), out
     if op == "pad":
         return net.pad(x, [[draw(st.integers(0, 2)), draw(st.integers(0, 2))] for _ in range(2)]), c
+    if op in ("channels_last", "tokens", "reshape", "transpose"):
+        return layout_kind(draw, net, op, x, c)
     out = draw(st.integers(1, 4))  # "same": stride 1, odd or even kernels, dilation
     return net.conv(x, out, draw(st.integers(1, 4)), padding="same", dilation=draw(st.integers(1, 2))), out
+
+
+def layout_kind(draw, net, op: str, x: str, c: int) -> tuple:
+    """Out of channels-first and back: a ConvNeXt-style channels-last MLP, a token detour through attention
+    (flatten, transpose, class token, position embedding, a mean over tokens or a matmul with itself), a
+    reshape that splits the channels, a transpose of H and W (and back); returns (node, channels)."""
+    if op == "channels_last":  # permute, layer norm and linear on the last axis, scale, permute back
+        y = net.permute(x, [0, 2, 3, 1])
+        y = net.linear(net.layernorm(y), draw(st.integers(1, 4)), bias=draw(st.booleans()))
+        y = net.scale(y) if draw(st.booleans()) else y
+        out = net.permute(y, [0, 3, 1, 2])
+        return (net.reshape(out, [-1]) if draw(st.booleans()) else out), None  # a copy of a permuted tensor
+    if op == "tokens":
+        t = net.transpose(net.flatten(x, 2), 1, 2)  # tokens x channels
+        t = net.pos_embed(net.class_token(t)) if draw(st.booleans()) else t
+        if draw(st.booleans()):
+            t = net.attention(t, draw(st.sampled_from([h for h in (1, 2, 3) if c % h == 0])),
+                              qkv_bias=draw(st.booleans()))
+        else:
+            t = net.softmax(net.matmul([t, net.transpose(t, 1, 2)]), dim=-1)
+        return net.reduce_mean(t, 1), None
+    if op == "reshape":  # channels split in two groups and joined back, or flattened to a vector
+        if c % 2 == 0 and draw(st.booleans()):
+            return net.flatten(net.reshape(x, [2, c // 2, -1]), 1, 2), None
+        return net.flatten(x), None
+    y = net.transpose(x, 2, 3)  # H and W swapped, a conv on it, swapped back
+    y = net.conv(y, c, (1, draw(st.integers(1, 3))))
+    return net.transpose(y, -1, -2), c
 
 
 @st.composite
@@ -71,6 +101,8 @@ def specs(draw):
     for _ in range(draw(st.integers(1, 5))):
         op = draw(st.sampled_from(["conv", "conv", "maxpool", "avgpool", "bn", "act", "lrn", "residual",
                                    "branches", "dropout", *LATER_KINDS]))
+        if c is None:  # a layout detour left a flat or token tensor: the drawing stops there
+            break
         if op in LATER_KINDS:
             x, c = later_kind(draw, net, op, x, c)
         elif op == "conv":
@@ -110,7 +142,7 @@ def specs(draw):
             # invalid (a kernel larger than its input), which the test skips instead
             x = net.concat([net.conv(x, w, k, padding=k // 2) for w, k in zip(widths, kernels)])
             c = sum(widths)
-    if draw(st.booleans()):
+    if c is not None and draw(st.booleans()):
         x = net.adaptive_avgpool(x, draw(st.integers(1, 2)))
         x = net.flatten(x)
         net.linear(x, draw(st.integers(1, 5)), bias=draw(st.booleans()))
@@ -141,7 +173,7 @@ def test_random_specs_agree_with_torch(graph, batch):
     for s in report.layers:
         own = module.layer_modules[s.name]
         assert shapes[s.name] == s.out_shape.as_list(), s.name
-        assert sum(p.numel() for p in own.parameters(recurse=False)) == s.params, s.name
+        assert sum(p.numel() for p in own.parameters()) == s.params, s.name  # attention: its projections too
         assert flops.get(module.module_names[s.name], 0) == 2 * s.macs * batch, s.name
         assert act[s.name] == s.activation_elems * batch * report.bytes_per_element, s.name
     measured = saved_tensor_bytes(module, shape, batch)

@@ -1,4 +1,4 @@
-"""The MobileNetV2 stage, the SE-ResNet bottleneck and the U-Net in examples/: every figure equals the torch
+"""The MobileNetV2 stage, the SE-ResNet bottleneck, the U-Net, the ConvNeXt and ViT blocks in examples/: every figure equals the torch
 module built from the spec (`archcalc verify`), and a few figures are written out as arithmetic, so that the
 spec and the torch module built from it cannot share a mistake unseen."""
 
@@ -13,7 +13,8 @@ import archcalc
 from archcalc.cli import run
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-MODERN = ["mobilenetv2-stage.yaml", "se-resnet-bottleneck.yaml", "unet.yaml", "convnext-block.yaml"]
+MODERN = ["mobilenetv2-stage.yaml", "se-resnet-bottleneck.yaml", "unet.yaml", "convnext-block.yaml",
+          "vit-tiny-block.yaml"]
 
 
 @pytest.mark.parametrize("example", MODERN)
@@ -80,10 +81,30 @@ def test_unet_arithmetic():
 def test_convnext_block_arithmetic():
     report = archcalc.analyze(str(EXAMPLES / "convnext-block.yaml"))
     c, hidden, hw = 96, 384, 56 * 56
-    # per block: depthwise 7x7 with biases, layer norm's weight and bias, the two 1x1 convs, layer scale
+    # per block: depthwise 7x7 with biases, layer norm's weight and bias, the two pointwise layers (linear on
+    # channels-last in block 0, 1x1 convs in block 1: the same weights), layer scale
     per_block = (c * 49 + c) + 2 * c + (c * hidden + hidden) + (hidden * c + c) + c
     assert report.totals["params"] == 2 * per_block
     assert report.totals["macs"] == 2 * hw * (c * 49 + c * hidden + hidden * c)
     assert report.layer("block0.gamma").params == c and report.layer("block0.gamma").macs == 0
     assert report.layer("block0.gamma").other_ops == c * hw  # one multiply per element, not a MAC
     assert report.layer("block1.drop_path").activation_elems == 0  # the identity at inference
+
+
+def test_convnext_block_channels_last_layout():
+    """Block 0 permutes to channels last and back: the linear layers see 56x56x96 and the add 96x56x56."""
+    report = archcalc.analyze(str(EXAMPLES / "convnext-block.yaml"))
+    assert str(report.layer("block0.pwconv1").out_shape) == "56x56x384"
+    assert report.layer("block0.pwconv1").out_shape.roles == "SSC"
+    assert report.layer("block0.to_channels_first").out_shape.roles == "CSS"
+    assert report.layer("block0.pwconv1").macs == report.layer("block1.pwconv1").macs == 56 * 56 * 96 * 384
+
+
+def test_vit_tiny_block_takes_tokens_and_symbols():
+    t, c = 197, 192
+    report = archcalc.analyze(str(EXAMPLES / "vit-tiny-block.yaml"))
+    assert report.layer("attn").macs == 4 * t * c * c + 2 * t * t * c  # qkv, q k^T, a v, proj
+    assert report.totals["params"] == 2 * 2 * c + (4 * c * c + 4 * c) + (c * 4 * c + 4 * c + 4 * c * c + c)
+    symbolic = archcalc.analyze(str(EXAMPLES / "vit-tiny-block.yaml"), input="Tx192")
+    (token,) = symbolic.totals["macs"].free_symbols
+    assert symbolic.totals["macs"].subs(token, t) == report.totals["macs"]

@@ -37,7 +37,7 @@ def figures(layer, rename_input=None):
 # examples with no zoo twin: each is checked against the torch module built from it (tests/pytorch/test_ranks.py,
 # test_examples_modern.py, test_plumbing_torch.py)
 VERIFIED_BY_TORCH = ("m5-audio.yaml", "c3d.yaml", "mobilenetv2-stage.yaml", "se-resnet-bottleneck.yaml", "unet.yaml",
-                     "shufflenetv2-unit.yaml", "convnext-block.yaml")
+                     "shufflenetv2-unit.yaml", "convnext-block.yaml", "vit-tiny.yaml", "vit-tiny-block.yaml")
 
 
 def test_every_example_has_a_twin():

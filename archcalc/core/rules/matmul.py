@@ -157,10 +157,14 @@ def attention_rf(a, in_rfs, ins):
 
 @rule("attention", "saved")
 def attention_saved(a: Attention, ins, out, device):
-    """The input (qkv's linear), qkv (3TC: k and v are views of it, kept by the two products), the scaled q
-    (TC), the softmax's result (h T^2, kept by softmax and by a v) and the heads put back together (TC, the
-    proj linear's input): timm's unfused path, which the torch twin runs."""
+    """timm's unfused path, which the torch twin runs: the input (qkv's linear), the scaled q (TC), k and v,
+    the softmax's result (h T^2, kept by softmax and by a v) and the heads put back together (TC, the proj
+    linear's input). k and v are slices of the permuted qkv tensor; torch.matmul folds their batch and head
+    axes into one, a view at batch 1 (qkv's 3TC storage is kept) and a copy of each (TC) at batch 2 or more."""
     t, c = ins[0].dims
     return Saved(inputs=(0,), trainable=True, extras=(
-        Extra("qkv (k and v are views of it)", 3 * t * c), Extra("scaled q", t * c),
-        Extra("attention weights (softmax)", a.heads * t * t), Extra("heads joined (proj's input)", t * c)))
+        Extra("qkv (k and v are views of it, at batch 1)", 3 * t * c, batch_one=True),
+        Extra("k, folded (a copy at batch > 1)", t * c, batch_one=False),
+        Extra("v, folded (a copy at batch > 1)", t * c, batch_one=False),
+        Extra("scaled q", t * c), Extra("attention weights (softmax)", a.heads * t * t),
+        Extra("heads joined (proj's input)", t * c)))

@@ -18,6 +18,7 @@ from ...errors import ShapeError
 from ..ir import Flatten, Permute, Reshape, Select, Transpose
 from ..receptive import RF, global_rf
 from ..shape import CHANNELS, OTHER, SPATIAL, TOKENS, Shape, fmt_dim, is_symbolic, product, to_plain
+from ..strides import normalise, row_major, view_strides
 from . import NO_PARAMS, ShapeOut, flags, rule
 from .broadcast import same_dim
 from .passthrough import no_macs, no_ops
@@ -129,10 +130,16 @@ def _resolve_sizes(x: Shape, sizes: tuple) -> tuple:
     return sizes
 
 
+def copies(x: Shape, sizes: tuple) -> bool:
+    """Whether torch's reshape of x to `sizes` copies: no strides make it a view of a permuted input."""
+    return view_strides(x.dims, x.strides, sizes) is None
+
+
 def _reshaped(x: Shape, sizes: tuple, text: str) -> ShapeOut:
     roles, _ = group_roles(x, sizes)
-    out = Shape(dims=sizes, roles=roles)
-    how = "a view" if x.contiguous else "a copy (the input is permuted, so torch's reshape copies)"
+    strides = view_strides(x.dims, x.strides, sizes)
+    out = Shape(dims=sizes, roles=roles, strides=normalise(sizes, strides))
+    how = "a view" if strides is not None else "a copy (the input is permuted: no strides make it a view)"
     return ShapeOut(out, f"{text} -> {out}, {how}")
 
 
@@ -164,6 +171,15 @@ def flatten_shape(a: Flatten, ins):
     return ShapeOut(Shape(dims=sizes, roles=roles), f"{x} -> {'x'.join(fmt_dim(d) for d in sizes)}")
 
 
+def _flat_sizes(a: Flatten, x: Shape) -> tuple:
+    start, end = _flat_range(a, x)
+    return (*x.dims[:start], product(x.dims[start:end + 1]), *x.dims[end + 1:])
+
+
+def _new_sizes(a, x: Shape) -> tuple:
+    return _flat_sizes(a, x) if isinstance(a, Flatten) else _resolve_sizes(x, tuple(a.sizes))
+
+
 def _order(a, x: Shape) -> tuple:
     """The permutation, each axis as an index; a transpose's from the rank."""
     if isinstance(a, Transpose):
@@ -187,8 +203,9 @@ def permute_shape(a: Permute, ins):
     """Output: the input's axes in `order`; a view (not contiguous unless the order is the identity)."""
     (x,) = ins
     order = _order(a, x)
-    out = Shape(dims=tuple(x.dims[o] for o in order), roles="".join(x.roles[o] for o in order),
-                contiguous=x.contiguous and order == tuple(range(x.rank)))
+    dims, strides = tuple(x.dims[o] for o in order), x.strides or row_major(x.dims)
+    out = Shape(dims=dims, roles="".join(x.roles[o] for o in order),
+                strides=normalise(dims, tuple(strides[o] for o in order)))
     return ShapeOut(out, f"{x} ({x.layout()}) -> {out} ({out.layout()})")
 
 
@@ -200,14 +217,16 @@ def select_shape(a: Select, ins):
     size = x.dims[axis]
     if a.index < 0 or (not is_symbolic(size) and a.index >= size):
         raise ShapeError(f"select position {a.index} of axis {a.axis} (size {fmt_dim(size)}) of {x}: out of range")
-    out = Shape(dims=x.dims[:axis] + x.dims[axis + 1:], roles=x.roles[:axis] + x.roles[axis + 1:])
+    dims, strides = x.dims[:axis] + x.dims[axis + 1:], x.strides or row_major(x.dims)
+    out = Shape(dims=dims, roles=x.roles[:axis] + x.roles[axis + 1:],
+                strides=normalise(dims, strides[:axis] + strides[axis + 1:]))
     return ShapeOut(out, f"position {a.index} of axis {a.axis} of {x} -> {out}")
 
 
 @rule(("reshape", "flatten"), "activation")
 def reshape_activation(a, ins, out):
     """Elements: none for a view; the output when the input is permuted and torch copies it."""
-    return 0 if ins[0].contiguous else out.elements
+    return out.elements if copies(ins[0], _new_sizes(a, ins[0])) else 0
 
 
 @rule(("permute", "transpose", "select"), "activation")
@@ -221,12 +240,7 @@ def reshape_rf(a, in_rfs, ins):
     """As it was; global where spatial positions merge into channels (each element then stands for the whole
     map, as before a classifier)."""
     rf, x = in_rfs[0], ins[0]
-    if isinstance(a, Flatten):
-        start, end = _flat_range(a, x)
-        sizes = (*x.dims[:start], product(x.dims[start:end + 1]), *x.dims[end + 1:])
-    else:
-        sizes = _resolve_sizes(x, tuple(a.sizes))
-    _, lost = group_roles(x, sizes)
+    _, lost = group_roles(x, _new_sizes(a, x))
     if lost and not rf.is_global:
         return global_rf(len(rf.size), rf.jump), None
     return rf, None
@@ -254,7 +268,7 @@ def select_rf(a, in_rfs, ins):
 @rule(("reshape", "flatten"), "saved")
 def reshape_saved(a, ins, out, device):
     """Nothing saved (backward needs sizes only); a view's output is the input's storage, a copy's is new."""
-    return Saved(alias=0) if ins[0].contiguous else Saved()
+    return Saved() if copies(ins[0], _new_sizes(a, ins[0])) else Saved(alias=0)
 
 
 @rule(("permute", "transpose", "select"), "saved")

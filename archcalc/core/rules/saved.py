@@ -25,6 +25,9 @@ class Extra:
     elements: object
     bytes_per_element: Optional[int] = None
     per_sample: bool = True  # False: one tensor for the whole batch (batch-norm statistics)
+    # True: kept only at batch 1, False: only at batch 2 or more, None: always. torch.matmul folds the batch and
+    # head axes of 4-D operands into one: a view of a permuted tensor at batch 1, a copy otherwise
+    batch_one: Optional[bool] = None
 
 
 @dataclass(frozen=True)

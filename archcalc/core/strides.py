@@ -1,0 +1,70 @@
+"""Strides of one sample's tensor, as torch lays it out: what makes a view a view and a reshape a copy.
+
+A tensor made by an op is contiguous (row-major; strides None in Shape). Permutes, transposes and slices of
+inner axes give views with other strides; a later reshape is a view only where torch's own rule (the
+`computeStride` of ATen's reshape) finds strides for the new sizes, else torch copies. Sizes may be symbolic.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from .shape import is_symbolic, to_plain
+
+
+def _eq(a, b) -> bool:
+    if is_symbolic(a) or is_symbolic(b):
+        return bool((a - b) == 0)
+    return to_plain(a) == to_plain(b)
+
+
+def _less(a, b) -> bool:
+    if is_symbolic(a) or is_symbolic(b):
+        return bool((b - a).is_positive)
+    return to_plain(a) < to_plain(b)
+
+
+def row_major(dims: tuple) -> tuple:
+    """The strides of a contiguous tensor of these sizes, in elements."""
+    strides, step = [], 1
+    for d in reversed(dims):
+        strides.append(step)
+        step = step * d
+    return tuple(reversed(strides))
+
+
+def normalise(dims: tuple, strides: Optional[tuple]) -> Optional[tuple]:
+    """None where the strides are row-major (size-1 axes' strides do not matter, as torch decides), else them."""
+    if strides is None:
+        return None
+    if all(_eq(d, 1) or _eq(s, r) for d, s, r in zip(dims, strides, row_major(dims))):
+        return None
+    return tuple(strides)
+
+
+def view_strides(dims: tuple, strides: Optional[tuple], new_dims: tuple) -> Optional[tuple]:
+    """Strides of `new_dims` as a view of the tensor (ATen's computeStride), or None where torch must copy.
+
+    Axes are walked from the last; a run of input axes that are contiguous with each other forms a chunk,
+    and the new sizes must split each chunk exactly.
+    """
+    if strides is None:
+        return row_major(new_dims)
+    new_strides = [0] * len(new_dims)
+    view_d = len(new_dims) - 1
+    base = strides[-1] if strides else 1
+    tensor_numel, view_numel = 1, 1
+    for d in range(len(dims) - 1, -1, -1):
+        tensor_numel = tensor_numel * dims[d]
+        if d == 0 or (not _eq(dims[d - 1], 1) and not _eq(strides[d - 1], tensor_numel * base)):
+            while view_d >= 0 and (_less(view_numel, tensor_numel) or _eq(new_dims[view_d], 1)):
+                new_strides[view_d] = view_numel * base
+                view_numel = view_numel * new_dims[view_d]
+                view_d -= 1
+            if not _eq(view_numel, tensor_numel):
+                return None
+            if d > 0:
+                base, tensor_numel, view_numel = strides[d - 1], 1, 1
+    if view_d != -1:
+        return None
+    return tuple(new_strides)
