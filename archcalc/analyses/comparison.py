@@ -1,7 +1,7 @@
 """Models side by side: one row of figures per model, published accuracy beside them.
 
 Every figure is per image (batch 1) at the model's default input (or the one asked for), float32:
-- params: trainable weights + biases; macs: conv + linear multiply-accumulates; flops = 2 x macs;
+- params: trainable weights + biases; macs: conv, linear and matrix-product multiply-accumulates; flops = 2 x macs;
 - activation_bytes: every layer output once (the input apart); param_bytes: params x 4 bytes;
 - depth: conv + linear layers on the longest path; rf: receptive field, in input pixels, of the deepest
   layer whose field is not yet the whole image (the last feature map before global pooling or an FC
@@ -171,8 +171,9 @@ def select(rows: list, columns=None, sort: Optional[str] = None, descending: boo
     return columns, [{k: r[k] for k in columns} for r in rows]
 
 
-CONVENTIONS_NOTE = ("Per image (batch 1), float32. MACs: conv + linear multiply-accumulates; FLOPs = 2 x MACs; "
-                    "MB = 10^6 bytes; act. MB: every layer output once, input apart; depth: conv + linear "
+CONVENTIONS_NOTE = ("Per image (batch 1), float32. MACs: conv, linear and matrix-product multiply-accumulates; "
+                    "FLOPs = 2 x MACs; "
+                    "MB = 10^6 bytes; act. MB: every layer output once, input apart; depth: weighted "
                     "layers on the longest path; RF: receptive field of the last feature map before global "
                     "pooling or FC.")
 

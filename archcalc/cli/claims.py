@@ -20,7 +20,7 @@ def claims(
         "--derivations/--no-derivations", "-d", help="Show how each computed figure was obtained.")] = True,
 ) -> None:
     """Check the lecture's figures (138M, 60M, 5M, 12x, 50x, 854M, 358M, 22 and 152 layers, ...) against
-    archcalc's own analysis of the zoo. MACs count conv + linear multiply-accumulates; MB = 10^6 bytes."""
+    archcalc's own analysis of the zoo. MACs count conv, linear and matrix-product multiply-accumulates; MB = 10^6 bytes."""
     from ..lecture.claims import all_claims, claims_table
     from ..output.tables import emit
 

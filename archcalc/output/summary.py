@@ -27,13 +27,13 @@ def totals_lines(report: Report) -> list:
     return [
         ("parameters", f"{exact(t['params'])} ({si(t['params'])}; weights {exact(t['weights'])}, "
                        f"biases {exact(t['biases'])}; buffers {exact(t['buffers'])})"),
-        ("MACs", f"{exact(t['macs'])} ({si(t['macs'])}; conv + linear, batch {report.batch})"),
+        ("MACs", f"{exact(t['macs'])} ({si(t['macs'])}; conv, linear, matrix products, batch {report.batch})"),
         ("FLOPs", f"{exact(t['flops'])} ({si(t['flops'])}; 2 x MACs)"),
         ("other ops", f"{exact(t['other_ops'])} ({si(t['other_ops'])}; bias, norm, activation, pooling, add)"),
         ("activation memory", f"{megabytes(t['activation_bytes'])} MB (layer outputs, {report.dtype}; "
                               f"input {megabytes(t['input_bytes'])} MB)"),
         ("parameter memory", f"{megabytes(t['param_bytes'])} MB ({report.dtype})"),
-        ("depth", f"{t['depth']} (conv and linear layers on the longest path)"),
+        ("depth", f"{t['depth']} (weighted layers on the longest path: conv, linear, attention)"),
     ]
 
 

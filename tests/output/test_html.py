@@ -98,7 +98,7 @@ def test_numbers_right_aligned_words_left(capsys):
 def test_totals_and_notes_follow_the_table(capsys):
     html = page(capsys, "summary", "vgg16", "--format", "html")
     assert html.paragraphs[0] == "parameters: 138,357,544 (138.36M; weights 138,344,128, biases 13,416; buffers 0)"
-    assert "depth: 16 (conv and linear layers on the longest path)" in html.paragraphs
+    assert "depth: 16 (weighted layers on the longest path: conv, linear, attention)" in html.paragraphs
     assert any(p.startswith("source: ") for p in html.paragraphs)
     text = output(capsys, "summary", "vgg16", "--format", "html")
     assert '<p class="note"><strong>parameters</strong>: 138,357,544' in text  # labels bold, as in the terminal
