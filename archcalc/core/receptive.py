@@ -1,7 +1,7 @@
 """Receptive fields: size, jump (effective stride) and start (centre of the first output's field), per axis.
 
 Coordinates are in input pixels, pixel i spanning [i, i+1), so the input itself has size 1, jump 1, start 0.5.
-A size of None means the field is the whole input (after global pooling or a fully connected layer).
+A size of None means the field is the whole input (after global pooling, a fully connected layer, attention).
 
 The effective padding (Araujo, Norris, Sim, "Computing Receptive Fields of Convolutional Neural Networks",
 Distill 2019, eq. for P_0) is how far the first output's field reaches left of pixel 0:

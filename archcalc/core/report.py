@@ -1,4 +1,4 @@
-"""LayerStats and Report: the engine's result, with totals, JSON (schema 1) and a pandas DataFrame."""
+"""LayerStats and Report: the engine's result, with totals, JSON (schema 2) and a pandas DataFrame."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any, Optional
 from ..conventions import FLOPS_PER_MAC
 from .shape import formula_text, to_plain
 
-SCHEMA = 1
+SCHEMA = 2  # 2: each shape says its axes' roles ("output_roles", "input_roles")
 
 
 def json_value(value: Any) -> Any:
@@ -87,7 +87,7 @@ class Report:
         rf = s.rf.to_json() if s.rf is not None else None
         return {
             "name": s.name, "kind": s.kind, "inputs": list(s.inputs),
-            "output_shape": [json_value(d) for d in s.out_shape.as_list()],
+            "output_shape": [json_value(d) for d in s.out_shape.as_list()], "output_roles": s.out_shape.roles,
             "params": json_value(s.params), "weights": json_value(s.weights), "biases": json_value(s.biases),
             "buffers": json_value(s.buffers),
             "macs": json_value(s.macs * b), "flops": json_value(s.flops * b),
@@ -99,7 +99,7 @@ class Report:
     def to_dict(self) -> dict:
         return {
             "schema": SCHEMA, "model": self.model, "source": self.source,
-            "input": [json_value(d) for d in self.input.as_list()],
+            "input": [json_value(d) for d in self.input.as_list()], "input_roles": self.input.roles,
             "batch": self.batch, "dtype": self.dtype,
             "layers": [self.layer_json(s) for s in self.layers],
             "totals": {k: json_value(v) for k, v in self.totals.items()},
@@ -107,7 +107,7 @@ class Report:
         }
 
     def to_json(self, indent: Optional[int] = None) -> str:
-        """The report as JSON (schema 1); compact by default (the C encoder; indent costs 5x the time)."""
+        """The report as JSON (schema 2); compact by default (the C encoder; indent costs 5x the time)."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
     def to_pandas(self):

@@ -22,8 +22,8 @@ def field_lines(analysis, measured=None) -> list:
     chosen = analysis.report.layer(analysis.layer)
     lines = []
     if chosen.rf.is_global:
-        lines.append(f"[bold]receptive field[/] at {chosen.name}: the whole input (after global pooling or a "
-                     f"fully connected layer)")
+        lines.append(f"[bold]receptive field[/] at {chosen.name}: the whole input (after global pooling, a "
+                     f"fully connected layer, attention, or a softmax or mean over positions)")
     s, stands_in = analysis.reported()
     if s is not None and not s.rf.is_global:
         rf = s.rf

@@ -24,7 +24,7 @@ def test_summary_json():
     result = runner.invoke(app, ["summary", "vgg16", "--json"])
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert data["schema"] == 1 and data["totals"]["depth"] == 13 + 3
+    assert data["schema"] == 2 and data["totals"]["depth"] == 13 + 3
 
 
 def test_summary_csv_and_markdown():

@@ -120,7 +120,8 @@ def test_json_follows_the_schema():
     import json
 
     data = json.loads(analyze("vgg16").to_json())
-    assert data["schema"] == 1 and data["model"] == "vgg16" and data["input"] == [3, 224, 224]
+    assert data["schema"] == 2 and data["model"] == "vgg16" and data["input"] == [3, 224, 224]
+    assert data["input_roles"] == "CSS" and data["layers"][-1]["output_roles"] == "C"
     first = data["layers"][0]
     assert first["kind"] == "conv" and first["output_shape"] == [64, 224, 224]
     assert first["params"] == 3 * 3 * 3 * 64 + 64

@@ -46,6 +46,7 @@ def layout_net():
     y = net.linear(y, 16, name="fc")
     net.flatten(y, 2, name="flat_copy")  # H x (W C) of a permuted tensor: torch copies
     z = net.permute(y, [0, 3, 1, 2], name="to_first")
+    net.flatten(z, 2, name="flat_view")  # channels first again: H and W adjacent, a view
     z = net.conv(z, 8, 1, name="pw")
     net.reshape(net.transpose(z, 2, 3, name="tr"), [8, 48], name="copy")
     net.reshape(z, [2, 4, 48], name="view")
@@ -163,6 +164,14 @@ def _attention_saved(batch, heads=HEADS):
     return 4 * batch * (T * D + T * D + 2 * T * D + heads * T * T + T * D)
 
 
+def _heads_product(net, x):
+    """q k^T per head, both from one tensor (T x 2 heads x D/2): views of it at batch 1; at batch 2 torch.matmul
+    folds batch and heads of each strided operand into a copy (TD each) and keeps the copies."""
+    q = net.permute(net.reshape(x, [T, 2, D // 2]), [0, 2, 1, 3])
+    k = net.permute(net.reshape(x, [T, 2, D // 2]), [0, 2, 3, 1])
+    net.matmul([q, k], name="out")
+
+
 SAVED = {  # build from the lead tensor (tokens x channels) making layer "out", expected bytes(batch)
     "reshape": (lambda n, x: n.reshape(x, [T, 2, D // 2], name="out"), lambda b: 0),
     "reshape_copy": (lambda n, x: n.reshape(n.transpose(x, 1, 2), [-1], name="out"), lambda b: 0),
@@ -175,6 +184,7 @@ SAVED = {  # build from the lead tensor (tokens x channels) making layer "out", 
     "pos_embed": (lambda n, x: n.pos_embed(x, name="out"), lambda b: 0),
     "matmul": (lambda n, x: n.matmul([x, n.scale(n.transpose(n.input, 1, 2))], name="out"),
                lambda b: 4 * b * (T * D + D * T)),
+    "matmul_heads": (_heads_product, lambda b: 4 * b * (T * D if b == 1 else 2 * T * D)),
     "attention": (lambda n, x: n.attention(x, HEADS, name="out"), _attention_saved),
     "attention_1head": (lambda n, x: n.attention(x, 1, name="out"), lambda b: _attention_saved(b, 1)),
 }
@@ -221,6 +231,11 @@ CHAINS = {  # a chain ending in a reshape or flatten "out" of a 4x6x8 map
                                                    name="out"),
     "transpose_twice": lambda n, x: n.reshape(n.transpose(n.transpose(x, 2, 3), 2, 3), [4, 48], name="out"),
     "permute_keeps_inner": lambda n, x: n.flatten(n.permute(x, [0, 2, 1, 3]), 2, name="out"),
+    "permute_hw_c": lambda n, x: n.reshape(n.permute(x, [0, 2, 3, 1]), [48, 4], name="out"),
+    "select_flatten": lambda n, x: n.flatten(n.select(x, 2, 1), name="out"),
+    "slice_w_flatten": lambda n, x: n.flatten(n.slice(x, 0, 4, dim=3), 2, name="out"),
+    "slice_c_flatten": lambda n, x: n.flatten(n.slice(x, 1, 3), name="out"),
+    "select_c_flatten": lambda n, x: n.flatten(n.select(x, 1, 2), name="out"),
 }
 
 
@@ -235,7 +250,8 @@ def test_reshape_copies_exactly_when_torch_does(case):
     target = graph.layers[-1]
     out = maker_of(target.kind)(target.attrs, [y], (report.layers[-1].in_shapes[0].roles,))(y)
     copies = out.untyped_storage().data_ptr() != x.untyped_storage().data_ptr()
-    assert report.layers[-1].activation_elems == (4 * 6 * 8 if copies else 0), f"torch copies: {copies}"
+    assert report.layers[-1].activation_elems == (out[0].numel() if copies else 0), f"torch copies: {copies}"
+    assert list(out.shape[1:]) == report.layers[-1].out_shape.as_list()
 
 
 def test_vit_tiny_verifies_through_the_cli(capsys):
