@@ -58,7 +58,12 @@ def saved_for_backward(graph: Graph, report, device: str = "cpu") -> SavedEstima
         grad[layer.name] = records
         if not records:  # autograd records no node, saves nothing
             continue
-        names = [storage[layer.inputs[i]] for i in rule.inputs]
+        def needed(i, rule=rule, layer=layer):
+            return not rule.cross or grad[layer.inputs[1 - i]]
+
+        kept_inputs = [i for i in rule.inputs if needed(i)]
+        kept_inputs += [i for i in rule.batch_one_inputs if batch == 1 and needed(i)]
+        names = [storage[layer.inputs[i]] for i in kept_inputs]
         if rule.output:
             names.append(storage[layer.name])
         first = 0
@@ -68,6 +73,8 @@ def saved_for_backward(graph: Graph, report, device: str = "cpu") -> SavedEstima
                 first = first + size[name]
         for extra in rule.extras:
             if extra.batch_one is not None and extra.batch_one != (batch == 1):
+                continue
+            if extra.of_input is not None and not needed(extra.of_input):
                 continue
             b = extra.bytes_per_element or nbytes
             value = extra.elements * b * (batch if extra.per_sample else 1)

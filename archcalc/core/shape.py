@@ -180,9 +180,10 @@ class Shape:
     dims: tuple
     roles: str
     strides: Any  # None: contiguous; else the strides of a view (core/strides.py), after a permute or slice
+    sample_stride: Any  # elements from one sample to the next: None, its own elements; more for a view of a part
 
     def __init__(self, channels: Dim = None, spatial: tuple = (), *, dims: tuple = None, roles: str = None,
-                 strides: tuple = None):
+                 strides: tuple = None, sample_stride: Dim = None):
         if dims is None:
             dims, roles = (channels, *spatial), CHANNELS + SPATIAL * len(spatial)
         dims = tuple(dims)
@@ -191,6 +192,7 @@ class Shape:
         object.__setattr__(self, "dims", dims)
         object.__setattr__(self, "roles", roles)
         object.__setattr__(self, "strides", strides)
+        object.__setattr__(self, "sample_stride", sample_stride)
 
     @property
     def contiguous(self) -> bool:

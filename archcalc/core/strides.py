@@ -68,3 +68,31 @@ def view_strides(dims: tuple, strides: Optional[tuple], new_dims: tuple) -> Opti
     if view_d != -1:
         return None
     return tuple(new_strides)
+
+
+def sample_stride_of(x, out_elements) -> object:
+    """A view's elements from one sample to the next: its input's (a part of a larger per-sample storage
+    keeps the storage's stride); None where it equals the view's own elements."""
+    stride = x.sample_stride if x.sample_stride is not None else x.elements
+    return None if _eq(stride, out_elements) else stride
+
+
+def folds(dims: tuple, strides, sample_stride, batch_one: bool) -> bool:
+    """Whether torch.matmul's reshape of an operand (the batch, then `dims`) into (batch x leading axes, n, k)
+    is a view: at batch 1 the batch axis does not count; at batch 2 or more its stride must continue the
+    leading axes' (a part of a larger storage, or a permuted tensor, is copied)."""
+    lead = product_of(dims[:-2])
+    per_sample = strides if strides is not None else row_major(dims)
+    if batch_one:
+        return view_strides(tuple(dims), strides, (lead, *dims[-2:])) is not None
+    elements = product_of(dims)
+    full_dims = (2, *dims)
+    full_strides = (sample_stride if sample_stride is not None else elements, *per_sample)
+    return view_strides(full_dims, full_strides, (2 * lead, *dims[-2:])) is not None
+
+
+def product_of(values) -> object:
+    result = 1
+    for v in values:
+        result = result * v
+    return result

@@ -107,9 +107,10 @@ def mul_field(a, in_rfs, ins):
 
 @rule("mul", "saved")
 def mul_saved(a: Mul, ins, out, device):
-    """mul's backward takes each input for the other's gradient: both inputs are kept (when both require
-    grad, as inside a network). In place (mul_), the first input is overwritten, so autograd keeps a copy
-    of the original first input (a storage apart from the output's) and the second input."""
+    """mul's backward takes each input for the other's gradient: each is kept when the other requires grad
+    (both, inside a network). In place (mul_), the first input is overwritten, so autograd keeps a copy of
+    the original first input (a storage apart from the output's) and the second input."""
     if a.inplace:
-        return Saved(inputs=(1,), extras=(Extra("copy of the first input", ins[0].elements),), alias=0)
-    return Saved(inputs=(0, 1))
+        return Saved(inputs=(1,), extras=(Extra("copy of the first input", ins[0].elements, of_input=0),), alias=0,
+                     cross=True)
+    return Saved(inputs=(0, 1), cross=True)

@@ -21,6 +21,7 @@ from ..ir import Attention, Matmul
 from ..receptive import global_rf, merge_rf
 from ..shape import CHANNELS, OTHER, SPATIAL, TOKENS, Shape, fmt_dim, is_symbolic, product, to_plain
 from . import NO_PARAMS, Params, ShapeOut, flags, rule
+from ..strides import folds
 from .broadcast import broadcast_shape, same_dim
 from .saved import Extra, Saved
 
@@ -95,8 +96,29 @@ def matmul_rf(a, in_rfs, ins):
 
 @rule("matmul", "saved")
 def matmul_saved(a, ins, out, device):
-    """mm / bmm keep both inputs (each is needed for the other's gradient)."""
-    return Saved(inputs=(0, 1))
+    """bmm keeps each operand for the other's gradient (when the other requires grad). Operands of 3 axes
+    or more (with the batch: 4) are first expanded to the common leading axes and folded with the batch
+    into one, a view where the strides allow (always at batch 1 for an unexpanded one), else a copy, which
+    is what bmm keeps."""
+    if ins[0].rank == 2 and ins[1].rank == 2:
+        return Saved(inputs=(0, 1), cross=True)
+    lead = out.dims[:-2]
+    always, batch_one, extras = [], [], []
+    for i, x in enumerate(ins):
+        expanded = x.rank - 2 != len(lead) or any(not same_dim(p, q) for p, q in zip(x.dims[:-2], lead))
+        copy = Extra(f"operand {i + 1}, folded (a copy)", product(lead) * x.dims[-2] * x.dims[-1], of_input=i)
+        if expanded:  # stride-0 axes never fold: a copy at any batch
+            extras.append(copy)
+            continue
+        at_one = folds(x.dims, x.strides, x.sample_stride, batch_one=True)
+        at_many = folds(x.dims, x.strides, x.sample_stride, batch_one=False)
+        if at_one and at_many:
+            always.append(i)
+        else:
+            if at_one:
+                batch_one.append(i)
+            extras.append(Extra(copy.what, copy.elements, batch_one=False if at_one else None, of_input=i))
+    return Saved(inputs=tuple(always), batch_one_inputs=tuple(batch_one), extras=tuple(extras), cross=True)
 
 
 # --- attention ------------------------------------------------------------------------------------------
@@ -160,8 +182,13 @@ def attention_saved(a: Attention, ins, out, device):
     """timm's unfused path, which the torch twin runs: the input (qkv's linear), the scaled q (TC), k and v,
     the softmax's result (h T^2, kept by softmax and by a v) and the heads put back together (TC, the proj
     linear's input). k and v are slices of the permuted qkv tensor; torch.matmul folds their batch and head
-    axes into one, a view at batch 1 (qkv's 3TC storage is kept) and a copy of each (TC) at batch 2 or more."""
+    axes into one, a view at batch 1 (qkv's 3TC storage is kept) and a copy of each (TC) at batch 2 or more;
+    with one head the fold is a view at any batch."""
     t, c = ins[0].dims
+    if a.heads == 1:  # one head: the fold of k and v is a view at any batch
+        return Saved(inputs=(0,), trainable=True, extras=(
+            Extra("qkv (k and v are views of it)", 3 * t * c), Extra("scaled q", t * c),
+            Extra("attention weights (softmax)", t * t), Extra("heads joined (proj's input)", t * c)))
     return Saved(inputs=(0,), trainable=True, extras=(
         Extra("qkv (k and v are views of it, at batch 1)", 3 * t * c, batch_one=True),
         Extra("k, folded (a copy at batch > 1)", t * c, batch_one=False),

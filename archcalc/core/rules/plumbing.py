@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from ...errors import ShapeError
 from ..ir import ChannelShuffle, Slice
-from ..shape import Shape, is_symbolic, to_plain
-from ..strides import normalise, row_major
+from ..shape import Shape, is_symbolic, product, to_plain
+from ..strides import normalise, row_major, sample_stride_of
 from . import NO_PARAMS, ShapeOut, flags, rule
 from .passthrough import no_macs, no_memory, no_ops, same_rf, same_shape
 from .saved import Saved
@@ -48,7 +48,8 @@ def slice_shape(a: Slice, ins):
     kept = a.stop - a.start
     dims = x.dims[:axis] + (kept,) + x.dims[axis + 1:]
     # a slice of the outermost axis (the channels of CxHxW) stays contiguous; of an inner one, a strided view
-    out = Shape(dims=dims, roles=x.roles, strides=normalise(dims, x.strides or row_major(x.dims)))
+    out = Shape(dims=dims, roles=x.roles, strides=normalise(dims, x.strides or row_major(x.dims)),
+                sample_stride=sample_stride_of(x, product(dims)))
     return ShapeOut(out, f"{what} {a.start}..{a.stop - 1} of {size}: {a.stop} - {a.start} = {kept}", notes)
 
 

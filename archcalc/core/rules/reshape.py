@@ -18,7 +18,7 @@ from ...errors import ShapeError
 from ..ir import Flatten, Permute, Reshape, Select, Transpose
 from ..receptive import RF, global_rf
 from ..shape import CHANNELS, OTHER, SPATIAL, TOKENS, Shape, fmt_dim, is_symbolic, product, to_plain
-from ..strides import normalise, row_major, view_strides
+from ..strides import normalise, row_major, sample_stride_of, view_strides
 from . import NO_PARAMS, ShapeOut, flags, rule
 from .broadcast import same_dim
 from .passthrough import no_macs, no_ops
@@ -138,7 +138,8 @@ def copies(x: Shape, sizes: tuple) -> bool:
 def _reshaped(x: Shape, sizes: tuple, text: str) -> ShapeOut:
     roles, _ = group_roles(x, sizes)
     strides = view_strides(x.dims, x.strides, sizes)
-    out = Shape(dims=sizes, roles=roles, strides=normalise(sizes, strides))
+    out = Shape(dims=sizes, roles=roles, strides=normalise(sizes, strides),
+                sample_stride=None if strides is None else x.sample_stride)
     how = "a view" if strides is not None else "a copy (the input is permuted: no strides make it a view)"
     return ShapeOut(out, f"{text} -> {out}, {how}")
 
@@ -205,7 +206,7 @@ def permute_shape(a: Permute, ins):
     order = _order(a, x)
     dims, strides = tuple(x.dims[o] for o in order), x.strides or row_major(x.dims)
     out = Shape(dims=dims, roles="".join(x.roles[o] for o in order),
-                strides=normalise(dims, tuple(strides[o] for o in order)))
+                strides=normalise(dims, tuple(strides[o] for o in order)), sample_stride=x.sample_stride)
     return ShapeOut(out, f"{x} ({x.layout()}) -> {out} ({out.layout()})")
 
 
@@ -219,7 +220,8 @@ def select_shape(a: Select, ins):
         raise ShapeError(f"select position {a.index} of axis {a.axis} (size {fmt_dim(size)}) of {x}: out of range")
     dims, strides = x.dims[:axis] + x.dims[axis + 1:], x.strides or row_major(x.dims)
     out = Shape(dims=dims, roles=x.roles[:axis] + x.roles[axis + 1:],
-                strides=normalise(dims, strides[:axis] + strides[axis + 1:]))
+                strides=normalise(dims, strides[:axis] + strides[axis + 1:]),
+                sample_stride=sample_stride_of(x, product(dims)))
     return ShapeOut(out, f"position {a.index} of axis {a.axis} of {x} -> {out}")
 
 

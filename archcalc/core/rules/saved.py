@@ -28,6 +28,7 @@ class Extra:
     # True: kept only at batch 1, False: only at batch 2 or more, None: always. torch.matmul folds the batch and
     # head axes of 4-D operands into one: a view of a permuted tensor at batch 1, a copy otherwise
     batch_one: Optional[bool] = None
+    of_input: Optional[int] = None  # a copy of this input, kept (as the input itself would be) under Saved.cross
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,10 @@ class Saved:
     extras: tuple = ()  # Extra tensors
     alias: Optional[int] = None  # index of the input whose storage the output is (in place, view)
     trainable: bool = False  # the layer has parameters that require grad
+    # two inputs, each kept for the other's gradient (mul, matmul): input i (or an Extra of_input=i) is kept
+    # only when the other input requires grad, as derivatives.yaml's formulas do
+    cross: bool = False
+    batch_one_inputs: tuple = ()  # inputs kept only at batch 1 (at batch 2 or more an Extra copy stands in)
 
 
 def inplace_alias(a) -> Optional[int]:

@@ -339,8 +339,13 @@ class Expander:
         try:
             node = maker.call(self.net, inputs, name=name, **values)
         except (ArchcalcError, TypeError, ValueError) as err:
-            # the builder's messages start "model: layer NAME: "; the entry's location says that better
-            message = re.sub(r"^layer [^:]*: ", "", str(err).removeprefix(f"{self.net.name}: "))
+            # the builder's messages start "model: layer NAME: "; the entry's location says where, and the
+            # layer's name (when it has one) says which
+            message = str(err).removeprefix(f"{self.net.name}: ")
+            named = re.match(r"^layer ([^:]*): ", message)
+            if named:
+                rest = message[named.end():]
+                message = rest if named.group(1) == "(unnamed)" else f"layer '{named.group(1)}': {rest}"
             if "is used twice" in message:
                 message += "; layers made more than once (repeat, a block used twice) need no name or $index"
             key = next((k for k in values if re.search(rf"\b{re.escape(k)}\b", message)), None)
