@@ -107,7 +107,7 @@ class Flatten:
 
 @dataclass(frozen=True)
 class Linear:
-    """Fully connected layer on a flat input."""
+    """Fully connected layer on the last axis: a flat vector, or each token of tokens x channels."""
 
     out_features: int
     bias: bool = True

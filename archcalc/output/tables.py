@@ -77,12 +77,13 @@ def console():
 def rich_table(title: str, header, rows, right=()):
     """A rich Table; columns named in `right` are right-aligned."""
     from rich.table import Table as RichTable
+    from rich.text import Text
 
     table = RichTable(title=title, title_justify="left", header_style="bold")
     for h in header:
         table.add_column(h, justify="right" if h in right else "left", overflow="fold")
-    for row in rows:
-        table.add_row(*[str(c) for c in row])
+    for row in rows:  # cells are plain text: "[dilated kernel ...]" or "[[before, after]]" are not markup
+        table.add_row(*[Text(str(c)) for c in row])
     return table
 
 

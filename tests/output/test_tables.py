@@ -88,3 +88,17 @@ def test_emit_takes_an_offered_member(capsys):
 def test_choices_text():
     assert choices_text([Format.table, Format.csv, Format.json]) == "table, csv or json"
     assert choices_text([Format.table], {Format.table: "table (rich)"}) == "table (rich)"
+
+
+def test_rich_cells_are_text_not_markup():
+    """A derivation such as '[dilated kernel 2*(3-1)+1 = 5]' or a field '[[before, after], ...]' is shown as
+    written: rich would read square brackets as style tags and drop them."""
+    from rich.console import Console
+
+    from archcalc.output.tables import rich_table
+
+    console = Console(width=200, record=True)
+    console.print(rich_table("t", ["a"], [["(9 + 2*2 - 5)/1 + 1 = 9 [dilated kernel 2*(3-1)+1 = 5]"],
+                                          ["pads = [[before, after], ...]"]]))
+    text = console.export_text()
+    assert "[dilated kernel 2*(3-1)+1 = 5]" in text and "[[before, after], ...]" in text
