@@ -29,7 +29,8 @@ ALLOWED = {  # stage -> stages it may import (itself always)
 LAZY_ONLY = {("lecture", "pytorch"), ("cli", "pytorch")}  # allowed inside a function, never at module level
 CLI_DOCGEN = {"archcalc.docgen"}  # the command line uses docgen's public entry points only
 TORCH = {"torch", "torchvision", "fvcore", "timm", "onnx"}
-LAZY_TORCH_READERS = {"archcalc.sources.torch_fx", "archcalc.sources.onnx_file"}  # readers that import lazily
+LAZY_TORCH_READERS = {"archcalc.sources.torch_fx", "archcalc.sources.torch_ops", "archcalc.sources.torch_models",
+                      "archcalc.sources.torchvision_import", "archcalc.sources.onnx_file"}  # readers that import lazily
 
 
 def modules():

@@ -7,7 +7,7 @@ from ..errors import ArchcalcError, InputError, ShapeError
 from .ir import INPUT, Graph
 from .receptive import input_rf
 from .report import LayerStats, Report
-from .rules import is_weighted, kind_flags, rules_for
+from .rules import NO_PARAMS, is_weighted, kind_flags, rules_for
 from .shape import Shape, shape_from_tuple, to_plain
 
 
@@ -29,6 +29,7 @@ def propagate(graph: Graph, input=None, batch: int = 1, dtype: str = "float32") 
     stats, diagnostics = [], ([channel_note] if channel_note else [])
     table: dict = {}  # kind -> (its rules, whether it counts for depth)
     memo: dict = {}  # repeated blocks (ResNet's 36 in one stage) repeat (kind, attrs, inputs): compute once
+    shared = graph.extras.get("shared") or {}  # a module called again: its parameters counted once
     for layer in graph.layers:
         entry = table.get(layer.kind)
         if entry is None:
@@ -40,6 +41,8 @@ def propagate(graph: Graph, input=None, batch: int = 1, dtype: str = "float32") 
             if not any_layout:
                 _check_layout(ins)
             shaped, params, macs, other, act = _figures(rules, layer, ins, memo)
+            if layer.name in shared:
+                params = NO_PARAMS
             rf, rf_note = rules["rf"](layer.attrs, [fields[n] for n in layer.inputs], ins)
         except ArchcalcError as err:
             # a layer read from a spec file remembers where it was written: name the file and line too
@@ -59,6 +62,13 @@ def propagate(graph: Graph, input=None, batch: int = 1, dtype: str = "float32") 
                                 shaped.derivation, tuple(m for _, m in notes) if notes else ()))
 
     totals = _totals(stats, x, batch, nbytes, max(depth.values()))
+    torch_params = graph.extras.get("torch_params") or {}
+    unused = torch_params.get("unused", 0)  # in modules the forward never calls (an auxiliary head)
+    if unused:
+        totals["params"] = to_plain(totals["params"] + unused)
+        totals["param_bytes"] = to_plain(totals["params"] * nbytes)
+    frozen = torch_params.get("frozen", 0)  # requires_grad False (a frozen backbone): counted, not trainable
+    totals["trainable_params"] = to_plain(totals["params"] - frozen)
     return Report(graph.name, graph.source, x, batch, dtype, nbytes, tuple(stats), totals,
                   tuple(diagnostics), graph.notes)
 

@@ -282,6 +282,11 @@ class Transpose:
 
 
 @dataclass(frozen=True)
+class Contiguous:
+    """x.contiguous(): the tensor itself where it is contiguous, else a row-major copy."""
+
+
+@dataclass(frozen=True)
 class Select:
     """x.select(axis, index), `x[:, 0]`: one position of an axis, the axis removed (a ViT's class token). A
     view; torch.unbind is one select per position."""

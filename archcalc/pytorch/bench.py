@@ -104,7 +104,7 @@ def build_model(name: str, device: str, dtype: str, input=None):
     entry = zoo_entry(name)
     layer_modules = None
     if entry is not None and entry.torchvision:
-        from .torchvision_import import models
+        from ..sources.torchvision_import import models
 
         builder = getattr(models(), entry.torchvision)
         with torch.device(device):  # initialise on the device: random init of vgg16 on a GPU takes ms, not s

@@ -183,7 +183,7 @@ def _torch_model(graph: Graph, entry, layer: str, x: Shape, report):
     import torch
 
     if entry is not None and entry.torchvision:
-        from .torchvision_import import models
+        from ..sources.torchvision_import import models
 
         with torch.device("meta"):
             module = getattr(models(), entry.torchvision)(**entry.torchvision_kwargs)

@@ -29,7 +29,7 @@ def build_torchvision(entry_or_name, device="meta"):
     """
     import torch
 
-    from .torchvision_import import models
+    from ..sources.torchvision_import import models
 
     entry = _entry(entry_or_name)
     if not entry.torchvision:

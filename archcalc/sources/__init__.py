@@ -6,9 +6,12 @@ anything else is a zoo name. Readers of other formats join `resolve` here, each 
 
 from __future__ import annotations
 
+import functools
+
 from ..core.engine import propagate
 from ..core.ir import Graph
 from ..core.report import Report
+from ..errors import InputError
 from .builder import Net
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".toml", ".json")
@@ -19,23 +22,60 @@ def is_spec_path(model) -> bool:
     return isinstance(model, str) and model.lower().endswith(SPEC_SUFFIXES)
 
 
-def resolve(model) -> Graph:
-    """A Graph from a zoo name, a Net, a Graph, or a spec file path (.yaml, .yml, .toml, .json)."""
+def resolve(model, input=None) -> Graph:
+    """A Graph from a zoo name, a Net, a Graph, a spec file path (.yaml, .yml, .toml, .json), a PyTorch model
+    (an nn.Module, or torchvision:NAME, timm:NAME, file.py:callable, package.module:callable).
+
+    A PyTorch model is read at `input` (its default where None): sizes it reads from its tensors are
+    answered at that input, so the graph is that input's.
+    """
     if isinstance(model, Graph):
         return model
     if isinstance(model, Net):
         return model.graph()
+    from .torch_models import is_module, is_torch_source
+
+    if is_module(model):
+        from .torch_fx import import_module
+
+        if input is None:
+            raise InputError(f"{type(model).__name__}: give the input size (input=(3, 224, 224) or '3xHxW')")
+        return import_module(model, type(model).__name__, input, f"the module {type(model).__name__}")
     text = str(model)
     if is_spec_path(text):
         return load_spec(text)
+    if is_torch_source(text):
+        return torch_graph(text, input)
     from . import zoo
 
     return zoo.get(text).graph()
 
 
+def torch_graph(text: str, input=None, kwargs=None) -> Graph:
+    """The Graph of a named PyTorch model at `input` (its default when None), built once per name."""
+    from .torch_fx import import_module
+
+    built = _torch_model(text, tuple(sorted((kwargs or {}).items())))
+    size = input if input is not None else built.default_input
+    if size is None:
+        raise InputError(f"{text}: give the input size with --input (e.g. --input 3x224x224); the model declares "
+                         "none")
+    return import_module(built.module, text, size, built.source)
+
+
+@functools.lru_cache(maxsize=8)
+def _torch_model(text: str, kwargs: tuple):
+    from .torch_models import load
+
+    return load(text, dict(kwargs))
+
+
 def analyze(model, input=None, batch: int = 1, dtype: str = "float32") -> Report:
-    """Analyse a model at an input size ((3, 224, 224), '3x224x224' or '3xHxW'; the model's default if None)."""
-    return propagate(resolve(model), input, batch, dtype)
+    """Analyse a model at an input size ((3, 224, 224), '3x224x224' or '3xHxW'; the model's default if None).
+
+    `model`: a zoo name, a spec file, a Net or Graph, an nn.Module, or torchvision:/timm:/file.py: names."""
+    graph = resolve(model, input)
+    return propagate(graph, input if input is not None else graph.default_input, batch, dtype)
 
 
 def load_spec(path) -> Graph:

@@ -73,6 +73,10 @@ class LayoutMethods:
         a, b = sample_axis(self.name, name, dim0, "dim0"), sample_axis(self.name, name, dim1, "dim1")
         return self.layer("transpose", ir.Transpose(a, b), x, name)
 
+    def contiguous(self, x, name=None) -> str:
+        """x.contiguous(): a row-major copy of a permuted tensor, the tensor itself otherwise."""
+        return self.layer("contiguous", ir.Contiguous(), x, name)
+
     def select(self, x, dim: int, index: int, name=None) -> str:
         """x.select(dim, index), `x[:, 0]` (a ViT's class token): one position, the axis removed. A view."""
         axis = sample_axis(self.name, name, dim)

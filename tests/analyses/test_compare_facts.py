@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch")
 
 
 def _weights(name: str):
-    from archcalc.pytorch.torchvision_import import models
+    from archcalc.sources.torchvision_import import models
 
     enum_name, member = name.split(".")
     return getattr(models(), enum_name)[member]

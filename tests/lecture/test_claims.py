@@ -64,7 +64,7 @@ def test_stochastic_depth_claim_is_the_papers_formula(claims):
 @pytest.mark.torch
 def test_parameter_ratios_against_torchvision(claims):
     import torch
-    from archcalc.pytorch.torchvision_import import models
+    from archcalc.sources.torchvision_import import models
 
     def count(name):
         with torch.device("meta"):

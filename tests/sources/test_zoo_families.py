@@ -166,7 +166,7 @@ def test_mean_join_counts_its_ops():
 @pytest.mark.parametrize("name", TORCHVISION)
 def test_parameters_equal_torchvision(name):
     import torch
-    from archcalc.pytorch.torchvision_import import models
+    from archcalc.sources.torchvision_import import models
 
     entry = zoo.get(name)
     with torch.device("meta"):
@@ -179,7 +179,7 @@ def test_parameters_equal_torchvision(name):
 @pytest.mark.torch
 def test_macs_equal_fvcore_at_a_small_input(name):
     import torch
-    from archcalc.pytorch.torchvision_import import models
+    from archcalc.sources.torchvision_import import models
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -15,7 +15,7 @@ the whole input (a flatten before a classifier), and a permute that reorders spa
 from __future__ import annotations
 
 from ...errors import ShapeError
-from ..ir import Flatten, Permute, Reshape, Select, Transpose
+from ..ir import Contiguous, Flatten, Permute, Reshape, Select, Transpose
 from ..receptive import RF, global_rf
 from ..shape import CHANNELS, OTHER, SPATIAL, TOKENS, Shape, fmt_dim, is_symbolic, product, to_plain
 from ..strides import normalise, row_major, sample_stride_of, view_strides
@@ -24,7 +24,7 @@ from .broadcast import same_dim
 from .passthrough import no_macs, no_ops
 from .saved import Saved
 
-VIEWS = ("flatten", "reshape", "permute", "transpose", "select")
+VIEWS = ("flatten", "reshape", "permute", "transpose", "select", "contiguous")
 
 # views: no arithmetic, no memory of their own, nothing moved (a reshape that copies says so by its memory)
 flags(VIEWS, weighted=False, moves_bytes=False, any_layout=True)
@@ -223,6 +223,33 @@ def select_shape(a: Select, ins):
                 strides=normalise(dims, strides[:axis] + strides[axis + 1:]),
                 sample_stride=sample_stride_of(x, product(dims)))
     return ShapeOut(out, f"position {a.index} of axis {a.axis} of {x} -> {out}")
+
+
+@rule("contiguous", "shape")
+def contiguous_shape(a: Contiguous, ins):
+    """Output: the input's shape, laid out row-major (a copy where the input was not)."""
+    (x,) = ins
+    if x.contiguous:
+        return ShapeOut(x, "already contiguous: the tensor itself")
+    return ShapeOut(Shape(dims=x.dims, roles=x.roles), f"a row-major copy of {x} ({x.layout()})")
+
+
+@rule("contiguous", "activation")
+def contiguous_activation(a, ins, out):
+    """Elements: the copy's, where the input was not contiguous."""
+    return 0 if ins[0].contiguous else out.elements
+
+
+@rule("contiguous", "rf")
+def contiguous_rf(a, in_rfs, ins):
+    """As it was: a copy moves no element's field."""
+    return in_rfs[0], None
+
+
+@rule("contiguous", "saved")
+def contiguous_saved(a, ins, out, device):
+    """Nothing saved; the output is the input itself where it was contiguous, else a new tensor."""
+    return Saved(alias=0) if ins[0].contiguous else Saved()
 
 
 @rule(("reshape", "flatten"), "activation")

@@ -134,6 +134,16 @@ def make_transpose(a, xs):
     return Transpose(torch_dim(a.a), torch_dim(a.b))
 
 
+class Contiguous(nn.Module):
+    def forward(self, x):
+        return x.contiguous()
+
+
+@makes("contiguous")
+def make_contiguous(a, xs):
+    return Contiguous()
+
+
 @makes("select")
 def make_select(a, xs):
     return Select(torch_dim(a.axis), a.index)

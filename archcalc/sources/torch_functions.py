@@ -1,0 +1,388 @@
+"""The importer's function and method handlers: torch functions, torch.nn.functional, operators on tensors
+and on sizes, and tensor methods (x.flatten(1), x.size(0), x.permute(0, 2, 3, 1)) as IR layers or values."""
+
+from __future__ import annotations
+
+import operator
+
+from ..core.shape import is_symbolic
+from .torch_values import BATCH, Param, Tensor, UnsupportedOp
+
+FUNCTIONS: dict = {}  # "torch.flatten", "F.relu", "operator.add", ...
+METHODS: dict = {}  # "flatten", "size", ...
+
+ACTS = ("relu", "relu6", "gelu", "silu", "sigmoid", "tanh", "hardswish", "hardsigmoid", "mish", "leaky_relu", "elu")
+
+
+def function_key(fn) -> str:
+    """A stable name for an fx call_function target: torch.flatten, F.relu, operator.add, torchvision.<name>."""
+    name = getattr(fn, "__name__", repr(fn))
+    module = getattr(fn, "__module__", None) or ""
+    if module in ("_operator", "operator"):
+        return f"operator.{name}"
+    if module == "builtins":
+        return f"builtins.{name}"
+    if module.startswith(("torch.nn.functional", "torch._C._nn")):
+        return f"F.{name}"
+    if module.startswith(("torchvision", "timm")):
+        return f"{module.split('.')[0]}.{name}"
+    return f"torch.{name}"
+
+
+def fn(*names):
+    def register(f):
+        for n in names:
+            FUNCTIONS[n] = f
+        return f
+    return register
+
+
+def method(*names):
+    def register(f):
+        for n in names:
+            METHODS[n] = f
+        return f
+    return register
+
+
+def both(function_names, method_names):
+    def register(f):
+        for n in function_names:
+            FUNCTIONS[n] = f
+        for n in method_names:
+            METHODS[n] = f
+        return f
+    return register
+
+
+def tensor(x, what: str) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise UnsupportedOp(f"{what} of a {type(x).__name__}")
+    return x
+
+
+def arg(args, kwargs, i: int, key: str, default=None):
+    return args[i] if len(args) > i else kwargs.get(key, default)
+
+
+# --- activations, softmax, dropout, stochastic depth -------------------------------------------------------
+def _act(kind, inplace=False):
+    def handler(imp, args, kwargs):
+        x = tensor(args[0], kind)
+        return imp.build_act(kind, x, None, inplace=inplace or bool(kwargs.get("inplace", False)))
+    return handler
+
+
+for _k in ACTS:
+    FUNCTIONS[f"F.{_k}"] = FUNCTIONS[f"torch.{_k}"] = METHODS[_k] = _act(_k)
+    FUNCTIONS[f"F.{_k}_"] = FUNCTIONS[f"torch.{_k}_"] = METHODS[f"{_k}_"] = _act(_k, inplace=True)
+
+
+@fn("F.hardtanh")
+def hardtanh(imp, args, kwargs):
+    lo, hi = arg(args, kwargs, 1, "min_val", -1.0), arg(args, kwargs, 2, "max_val", 1.0)
+    if (lo, hi) != (0.0, 6.0):
+        raise UnsupportedOp(f"F.hardtanh({lo}, {hi}) other than relu6")
+    return imp.build_act("relu6", tensor(args[0], "hardtanh"), None, inplace=bool(arg(args, kwargs, 3, "inplace")))
+
+
+@both(("F.softmax", "torch.softmax"), ("softmax",))
+def softmax(imp, args, kwargs):
+    x = tensor(args[0], "softmax")
+    dim = arg(args, kwargs, 1, "dim")
+    if dim is None:
+        raise UnsupportedOp("softmax without dim")
+    return imp.build("softmax", x, None, dim=imp.torch_dim(dim, x))
+
+
+@fn("F.dropout", "F.dropout1d", "F.dropout2d", "F.dropout3d")
+def dropout(imp, args, kwargs):
+    return imp.build("dropout", tensor(args[0], "dropout"), None, p=float(arg(args, kwargs, 1, "p", 0.5)))
+
+
+@fn("torchvision.stochastic_depth", "timm.drop_path")
+def drop_path(imp, args, kwargs):
+    return imp.build("drop_path", tensor(args[0], "drop path"), None, p=float(arg(args, kwargs, 1, "p", 0.0)))
+
+
+# --- elementwise joins --------------------------------------------------------------------------------------
+def _join(kind: str, inplace: bool):
+    def handler(imp, args, kwargs):
+        a, b = args[0], args[1] if len(args) > 1 else kwargs.get("other")
+        if isinstance(a, Tensor) and isinstance(b, Tensor):
+            if kind == "add" and kwargs.get("alpha", 1) != 1:
+                raise UnsupportedOp("add with alpha")
+            return imp.build(kind, [a, b], None, inplace=inplace)
+        if isinstance(a, Tensor) and isinstance(b, Param) or isinstance(b, Tensor) and isinstance(a, Param):
+            x, p = (a, b) if isinstance(a, Tensor) else (b, a)
+            return imp.with_param(kind, x, p)
+        if isinstance(a, Tensor) or isinstance(b, Tensor):
+            raise UnsupportedOp(f"{kind} of a tensor and a constant ({type(b if isinstance(a, Tensor) else a).__name__})")
+        return _python(kind)(a, b)
+    return handler
+
+
+for _names, _kind, _inplace in ((("operator.add", "torch.add"), "add", False), (("operator.iadd",), "add", True),
+                                (("operator.mul", "torch.mul"), "mul", False), (("operator.imul",), "mul", True)):
+    for _n in _names:
+        FUNCTIONS[_n] = _join(_kind, _inplace)
+METHODS["add"] = _join("add", False)
+METHODS["add_"] = _join("add", True)
+METHODS["mul"] = _join("mul", False)
+METHODS["mul_"] = _join("mul", True)
+
+
+def _python(kind):
+    return {"add": operator.add, "mul": operator.mul}[kind]
+
+
+COMPARISONS = (operator.eq, operator.ne, operator.lt, operator.le, operator.gt, operator.ge)
+
+
+def _sizes_op(op):
+    def handler(imp, args, kwargs):
+        if any(isinstance(a, (Tensor, Param)) for a in args):
+            raise UnsupportedOp(f"operator.{op.__name__} on a tensor")
+        if any(a is BATCH for a in args):
+            raise UnsupportedOp(f"arithmetic on the batch size ({op.__name__})")
+        if op in COMPARISONS and any(is_symbolic(a) for a in args):
+            return None  # a symbolic size compared with a number: unknown here (a check passes)
+        return op(*args)
+    return handler
+
+
+for _op in (operator.sub, operator.floordiv, operator.truediv, operator.mod, operator.neg, operator.pow,
+            operator.eq, operator.ne, operator.lt, operator.le, operator.gt, operator.ge):
+    FUNCTIONS[f"operator.{_op.__name__}"] = _sizes_op(_op)
+
+
+@fn("torch._assert")
+def assert_(imp, args, kwargs):
+    """A model's check of its input size (ViT's image size): True at this input, or the model refuses it."""
+    condition, message = args[0], args[1] if len(args) > 1 else ""
+    if condition is False:
+        from ..errors import InputError
+
+        raise InputError(f"{imp.name}: the model refuses this input: {message}")
+    return None
+
+
+@fn("torch.cat", "torch.concat", "torch.concatenate")
+def cat(imp, args, kwargs):
+    parts = list(arg(args, kwargs, 0, "tensors"))
+    dim = arg(args, kwargs, 1, "dim", 0)
+    params = [p for p in parts if isinstance(p, Param)]
+    tensors = [t for t in parts if isinstance(t, Tensor)]
+    if params and len(tensors) == 1 and parts[-1] is tensors[0]:
+        return imp.class_token(tensors[0], params, dim)
+    if params or len(tensors) != len(parts):
+        raise UnsupportedOp("torch.cat of tensors and parameters other than a class token")
+    return imp.build("concat", tensors, None, dim=imp.torch_dim(dim, tensors[0]))
+
+
+@both(("torch.matmul", "operator.matmul", "torch.bmm"), ("matmul", "bmm"))
+def matmul(imp, args, kwargs):
+    return imp.build("matmul", [tensor(args[0], "matmul"), tensor(args[1], "matmul")], None)
+
+
+@fn("F.scaled_dot_product_attention")
+def sdpa(imp, args, kwargs):
+    """softmax(q k^T / sqrt(d)) v as the three operations it is: k transposed, two matmuls, a softmax."""
+    q, k, v = (tensor(a, "scaled_dot_product_attention") for a in args[:3])
+    if arg(args, kwargs, 3, "attn_mask") is not None or kwargs.get("is_causal") or args[4:5] and args[4]:
+        raise UnsupportedOp("scaled_dot_product_attention with a mask")
+    scores = imp.build("matmul", [q, imp.build("transpose", k, None, dim0=-2, dim1=-1)], None)
+    weights = imp.build("softmax", scores, None, dim=-1)
+    return imp.build("matmul", [weights, v], None)
+
+
+# --- sizes: what the model reads from its tensors -----------------------------------------------------------
+@fn("builtins.getattr")
+def get_attribute(imp, args, kwargs):
+    obj, attr = args[0], args[1]
+    if isinstance(obj, Tensor) and attr == "shape":
+        return imp.sizes(obj)
+    if isinstance(obj, Tensor) and attr in ("ndim",):
+        return obj.shape.rank + 1
+    if isinstance(obj, Param) and attr == "shape":
+        return obj.shape
+    raise UnsupportedOp(f"getattr(tensor, '{attr}')")
+
+
+@method("size")
+def size(imp, args, kwargs):
+    sizes = imp.sizes(tensor(args[0], "size"))
+    dim = arg(args, kwargs, 1, "dim")
+    return sizes if dim is None else sizes[dim]
+
+
+@method("dim")
+def dim(imp, args, kwargs):
+    return tensor(args[0], "dim").shape.rank + 1
+
+
+@fn("operator.getitem")
+def getitem(imp, args, kwargs):
+    obj, index = args
+    if isinstance(obj, Tensor):
+        return imp.index(obj, index)
+    if isinstance(obj, (tuple, list)):
+        return obj[index]
+    raise UnsupportedOp(f"indexing a {type(obj).__name__}")
+
+
+# --- layout ---------------------------------------------------------------------------------------------------
+@both(("torch.flatten",), ("flatten",))
+def flatten(imp, args, kwargs):
+    x = tensor(args[0], "flatten")
+    return imp.flatten(x, arg(args, kwargs, 1, "start_dim", 0), arg(args, kwargs, 2, "end_dim", -1), None)
+
+
+@both(("torch.reshape",), ("reshape", "view"))
+def reshape(imp, args, kwargs):
+    x = tensor(args[0], "reshape")
+    sizes = args[1:] if len(args) > 2 or not isinstance(args[1] if len(args) > 1 else None, (tuple, list)) \
+        else args[1]
+    sizes = list(sizes or kwargs.get("shape", ()))
+    return imp.reshape(x, sizes)
+
+
+@both(("torch.permute",), ("permute",))
+def permute(imp, args, kwargs):
+    x = tensor(args[0], "permute")
+    dims = args[1:] if len(args) > 2 or not isinstance(args[1] if len(args) > 1 else None, (tuple, list)) \
+        else args[1]
+    return imp.build("permute", x, None, dims=[int(d) for d in (dims or kwargs.get("dims"))])
+
+
+@both(("torch.transpose",), ("transpose",))
+def transpose(imp, args, kwargs):
+    x = tensor(args[0], "transpose")
+    return imp.build("transpose", x, None, dim0=arg(args, kwargs, 1, "dim0"), dim1=arg(args, kwargs, 2, "dim1"))
+
+
+@method("contiguous")
+def contiguous(imp, args, kwargs):
+    return imp.build("contiguous", tensor(args[0], "contiguous"), None)
+
+
+@both(("torch.mean",), ("mean",))
+def mean(imp, args, kwargs):
+    x = tensor(args[0], "mean")
+    dims = arg(args, kwargs, 1, "dim")
+    if dims is None:
+        raise UnsupportedOp("mean over every axis, the batch included")
+    dims = list(dims) if isinstance(dims, (list, tuple)) else [dims]
+    return imp.build("reduce_mean", x, None, dim=[imp.torch_dim(d, x) for d in dims],
+                     keepdim=bool(arg(args, kwargs, 2, "keepdim", False)))
+
+
+@both(("torch.chunk",), ("chunk",))
+def chunk(imp, args, kwargs):
+    x = tensor(args[0], "chunk")
+    chunks, dim = arg(args, kwargs, 1, "chunks"), arg(args, kwargs, 2, "dim", 0)
+    size = imp.axis_size(x, dim)
+    step = -(-size // chunks)
+    return imp.split(x, [min(step, size - s) for s in range(0, size, step)], dim)
+
+
+@both(("torch.split",), ("split",))
+def split(imp, args, kwargs):
+    x = tensor(args[0], "split")
+    sizes, dim = arg(args, kwargs, 1, "split_size_or_sections"), arg(args, kwargs, 2, "dim", 0)
+    size = imp.axis_size(x, dim)
+    if isinstance(sizes, int):
+        sizes = [min(sizes, size - s) for s in range(0, size, sizes)]
+    return imp.split(x, list(sizes), dim)
+
+
+@both(("torch.unbind",), ("unbind",))
+def unbind(imp, args, kwargs):
+    x = tensor(args[0], "unbind")
+    dim = arg(args, kwargs, 1, "dim", 0)
+    return tuple(imp.build("select", x, None, dim=imp.torch_dim(dim, x), index=i)
+                 for i in range(imp.axis_size(x, dim)))
+
+
+@method("expand")
+def expand(imp, args, kwargs):
+    if isinstance(args[0], Param):
+        return args[0]  # a parameter broadcast over the batch (a class token): the cat that follows reads it
+    raise UnsupportedOp(".expand() of an activation")
+
+
+# --- functional forms of the layers -------------------------------------------------------------------------
+@fn("F.adaptive_avg_pool1d", "F.adaptive_avg_pool2d", "F.adaptive_avg_pool3d", "F.adaptive_max_pool2d")
+def adaptive_pool(imp, args, kwargs):
+    x = tensor(args[0], "adaptive pool")
+    kind = "adaptive_maxpool" if "max" in imp.node_target_name() else "adaptive_avgpool"
+    return imp.adaptive(kind, x, arg(args, kwargs, 1, "output_size"), len(x.shape.spatial), None)
+
+
+@fn("F.avg_pool2d", "F.max_pool2d", "F.avg_pool1d", "F.max_pool1d", "torch.avg_pool1d", "torch.max_pool2d",
+    "torch.max_pool1d", "F._max_pool2d", "F._max_pool1d")
+def pool(imp, args, kwargs):
+    x = tensor(args[0], "pool")
+    name = imp.node_target_name()
+    kernel = arg(args, kwargs, 1, "kernel_size")
+    stride = arg(args, kwargs, 2, "stride") or kernel
+    padding = arg(args, kwargs, 3, "padding", 0)
+    dims = int(name[-2])
+    if "max" in name:
+        if arg(args, kwargs, 6, "return_indices"):
+            raise UnsupportedOp("max pooling with return_indices")
+        return imp.build("maxpool", x, None, kernel=kernel, stride=stride, padding=padding,
+                         dilation=arg(args, kwargs, 4, "dilation", 1), ceil_mode=bool(arg(args, kwargs, 5, "ceil_mode")),
+                         dims=dims)
+    return imp.build("avgpool", x, None, kernel=kernel, stride=stride, padding=padding,
+                     ceil_mode=bool(arg(args, kwargs, 4, "ceil_mode")),
+                     count_include_pad=bool(arg(args, kwargs, 5, "count_include_pad", True)), dims=dims)
+
+
+@fn("F.layer_norm")
+def layer_norm(imp, args, kwargs):
+    x = tensor(args[0], "layer_norm")
+    shape = arg(args, kwargs, 1, "normalized_shape")
+    weight, bias = arg(args, kwargs, 2, "weight"), arg(args, kwargs, 3, "bias")
+    imp.uses(weight, bias)
+    return imp.build("layernorm", x, None, axes=len(shape), eps=float(arg(args, kwargs, 4, "eps", 1e-5)),
+                     affine=weight is not None, bias=bias is not None)
+
+
+@fn("F.linear")
+def linear(imp, args, kwargs):
+    x = tensor(args[0], "linear")
+    weight, bias = arg(args, kwargs, 1, "weight"), arg(args, kwargs, 2, "bias")
+    if not isinstance(weight, Param):
+        raise UnsupportedOp("F.linear with a computed weight")
+    imp.uses(weight, bias)
+    return imp.build("linear", x, None, out_features=weight.shape[0], bias=bias is not None)
+
+
+@fn("F.conv1d", "F.conv2d", "F.conv3d", "torch.conv1d", "torch.conv2d", "torch.conv3d")
+def conv(imp, args, kwargs):
+    x = tensor(args[0], "conv")
+    weight, bias = arg(args, kwargs, 1, "weight"), arg(args, kwargs, 2, "bias")
+    if not isinstance(weight, Param):
+        raise UnsupportedOp("F.conv with a computed weight")
+    imp.uses(weight, bias)
+    kernel = tuple(weight.shape[2:])
+    return imp.build("conv", x, None, out_channels=weight.shape[0], kernel=kernel,
+                     stride=arg(args, kwargs, 3, "stride", 1), padding=arg(args, kwargs, 4, "padding", 0),
+                     dilation=arg(args, kwargs, 5, "dilation", 1), groups=arg(args, kwargs, 6, "groups", 1),
+                     bias=bias is not None, dims=len(kernel))
+
+
+@fn("F.interpolate")
+def interpolate(imp, args, kwargs):
+    x = tensor(args[0], "interpolate")
+    return imp.upsample(x, arg(args, kwargs, 1, "size"), arg(args, kwargs, 2, "scale_factor"),
+                        arg(args, kwargs, 3, "mode", "nearest"), arg(args, kwargs, 4, "align_corners"), None)
+
+
+@fn("F.pad")
+def pad(imp, args, kwargs):
+    x = tensor(args[0], "pad")
+    if arg(args, kwargs, 2, "mode", "constant") != "constant":
+        raise UnsupportedOp(f"F.pad mode '{arg(args, kwargs, 2, 'mode')}'")
+    return imp.pad(x, tuple(arg(args, kwargs, 1, "pad")), float(arg(args, kwargs, 3, "value", 0.0) or 0.0), None)

@@ -1,0 +1,234 @@
+"""The PyTorch importer: an nn.Module traced with torch.fx into archcalc's IR, at one input size.
+
+The trace (torch.fx.symbolic_trace, torch's leaf modules kept whole) gives the model's operations in order,
+without running it. Each is mapped to an IR kind with its attributes read from the module (sources/
+torch_ops.py). Sizes the model reads from its tensors (`x.shape`, `x.size(1)`, `x.flatten(1)`) are answered
+by archcalc's own shape rules as the graph grows, so an input of `3xHxW` gives formulas, and the batch axis
+stays apart (a `view(x.size(0), -1)` keeps it).
+
+Layer names are the module's own dotted names (`layer1.0.conv1`); an operation inside a module that is not a
+leaf (an add in a residual block) is named after that module and the operation (`layer1.0.add`); a module
+called a second time gets `@2`. A module called twice costs its MACs twice and its parameters once
+(Graph.extras["shared"]). The parameter total must equal the module's `parameters()`: a difference is an
+error naming the parameters the trace did not reach. Operations the importer does not know fail loudly, one
+line per distinct operation with the first node that uses it and how often it occurs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..core.ir import INPUT, Graph, Layer
+from ..core.rules import rules_for
+from ..core.shape import Shape
+from ..errors import ArchcalcError, GraphError, InputError
+from ..limits import MAX_LAYERS
+from .builder import Net
+from .torch_importing import ImportingMethods
+from .torch_values import BATCH, Param, Tensor, UnsupportedOp, _Poison  # noqa: F401 (the importer's values)
+
+
+class Importer(ImportingMethods):
+    """Walks a traced module's graph, building the IR layer by layer (see the module's docstring)."""
+
+    def __init__(self, module, name: str, x: Shape):
+        self.module, self.name, self.x = module, name, x
+        self.layers: list = []
+        self.shapes: dict = {INPUT: x}
+        self.used_names: set = {INPUT}
+        self.calls: dict = {}  # module path -> times called
+        self.shared: dict = {}  # layer name -> the layer whose parameters it reuses
+        self.params_seen: set = set()  # qualified names of parameters (and buffers) counted by some layer
+        self.node = None  # the fx node being mapped (for names)
+        self.net = Net(name)  # makes each layer's attributes, checked as for a spec file
+
+    # --- the IR as it grows ------------------------------------------------------------------------------
+    def build(self, method: str, inputs, name, **fields) -> Tensor:
+        """A layer made by the builder's `method` (its checks, its normalisation), then shaped."""
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        for value in inputs:
+            if not isinstance(value, Tensor):
+                raise UnsupportedOp(f"{method} of a {type(value).__name__}")
+        name = self.unique(name or self.default_name())
+        names = [v.layer for v in inputs]
+        joins = method in ("concat", "add", "mul", "matmul", "mean")
+        try:
+            getattr(self.net, method)(names if joins else names[0], name=name, **fields)
+        except ArchcalcError as err:
+            raise GraphError(str(err)) from None
+        return self._shaped(self.net.layers.pop(), inputs)
+
+    def build_act(self, kind: str, x: Tensor, name, inplace: bool = False) -> Tensor:
+        name = self.unique(name or self.default_name())
+        self.net.act(kind, x.layer, inplace=inplace and x.layer != INPUT, name=name)
+        return self._shaped(self.net.layers.pop(), [x])
+
+    def add_layer(self, kind: str, attrs, inputs, name=None) -> Tensor:
+        """A layer from its attributes directly (a reshape to symbolic sizes, which the builder refuses)."""
+        name = self.unique(name or self.default_name())
+        return self._shaped(Layer(name, kind, attrs, tuple(v.layer for v in inputs)), inputs)
+
+    def _shaped(self, layer: Layer, inputs) -> Tensor:
+        if len(self.layers) >= MAX_LAYERS:
+            raise GraphError(f"{self.name}: more than {MAX_LAYERS:,} layers")
+        ins = tuple(v.shape for v in inputs)
+        try:
+            shape = rules_for(layer.kind)["shape"](layer.attrs, ins).shape
+        except ArchcalcError as err:
+            raise GraphError(f"{self.name}: layer '{layer.name}' ({layer.kind}), input "
+                             f"{', '.join(str(i) for i in ins)}: {err}") from None
+        self.layers.append(layer)
+        self.shapes[layer.name] = shape
+        return Tensor(layer.name, shape)
+
+    def unique(self, name: str) -> str:
+        base, n = name, 1
+        while name in self.used_names:
+            n += 1
+            name = f"{base}_{n}"
+        self.used_names.add(name)
+        return name
+
+    def default_name(self) -> str:
+        """The innermost module holding the node, and the operation: `layer1.0.add`."""
+        node = self.node
+        stack = node.meta.get("nn_module_stack") or {}
+        owner = list(stack)[-1] if stack else ""
+        owner = owner if isinstance(owner, str) and not owner.startswith("L[") else _owner_path(stack)
+        op = re.sub(r"_\d+$", "", node.name)
+        return f"{owner}.{op}" if owner else op
+
+    def module_name(self, path: str) -> str:
+        """The layer name of a call of the module at `path`: the path, or path@k for its k-th call."""
+        k = self.calls[path] = self.calls.get(path, 0) + 1
+        return path if k == 1 else f"{path}@{k}"
+
+    def count_params(self, path: str, layer: str) -> None:
+        """Mark the module's own parameters and buffers as counted; a second call shares the first's."""
+        if self.calls.get(path, 0) > 1:
+            self.shared[layer] = path
+            return
+        module = self.module.get_submodule(path)
+        for pname, _ in list(module.named_parameters()) + list(module.named_buffers()):
+            self.params_seen.add(f"{path}.{pname}" if path else pname)
+
+
+def _owner_path(stack: dict) -> str:
+    """The innermost module's dotted path from an nn_module_stack entry's value (path, type)."""
+    if not stack:
+        return ""
+    value = list(stack.values())[-1]
+    return value[0] if isinstance(value, tuple) else str(value)
+
+
+def trace(module, name: str):
+    """torch.fx's graph of the module; a module fx cannot trace is an InputError in one line."""
+    import torch.fx
+
+    from .torch_ops import Tracer
+
+    try:
+        return Tracer().trace(module), None
+    except Exception as err:  # fx's own errors (TraceError, a data-dependent branch: any exception type)
+        text = " ".join(str(err).split())
+        return None, (f"{name}: torch.fx cannot trace the model ({type(err).__name__}: {text[:200]}); archcalc reads "
+                      "models whose forward torch.fx can follow (no branch on a tensor's values)")
+
+
+def import_module(module, name: str, input, source: str = "") -> Graph:
+    """The Graph of `module` at `input` (a Shape, a tuple or 'CxHxW'); every error one line (or one per op)."""
+    from ..core.shape import shape_from_tuple
+    from .torch_ops import Poisoned, map_node
+
+    x = input if isinstance(input, Shape) else shape_from_tuple(input)
+    graph, problem = trace(module, name)
+    if problem:
+        raise InputError(problem)
+    importer = Importer(module, name, x)
+    values: dict = {}
+    unsupported: dict = {}  # what -> [first node, count]
+    output = None
+    for node in graph.nodes:
+        importer.node = node
+        if node.op == "placeholder":
+            if values:
+                raise InputError(f"{name}: forward takes more than one input ({node.name}); archcalc feeds one tensor")
+            values[node.name] = Tensor(INPUT, x)
+            continue
+        if node.op == "output":
+            output = node
+            break
+        try:
+            values[node.name] = map_node(importer, node, values)
+        except Poisoned as err:
+            values[node.name] = _Poison(str(err))
+        except UnsupportedOp as err:
+            entry = unsupported.setdefault(err.what, [node.name, 0])
+            entry[1] += 1
+            values[node.name] = _Poison(err.what)
+    if unsupported:
+        lines = [f"{name}: unsupported operation {what}, first at node '{first}' ({count} time{'s' * (count > 1)})"
+                 for what, (first, count) in unsupported.items()]
+        raise GraphError("\n".join(lines))
+    return _finish(importer, module, name, source, x, values, output)
+
+
+def _finish(importer: Importer, module, name, source, x, values, output) -> Graph:
+    """Pick the output, check the parameters add up, and make the Graph."""
+    out = output.args[0] if output is not None else None
+    out = out[0] if isinstance(out, (tuple, list)) and out else out
+    if isinstance(out, dict):
+        out = next(iter(out.values()), None)
+    result = values.get(getattr(out, "name", None))
+    if not isinstance(result, Tensor) or not importer.layers:
+        raise GraphError(f"{name}: the model's output is not a tensor archcalc could follow")
+    layers = list(importer.layers)
+    if result.layer != layers[-1].name:  # the output is an earlier layer: end the graph there
+        layers.append(Layer(importer.unique("output"), "identity", _identity(), (result.layer,)))
+    unused, note = _unused(importer, module)
+    extras = {"shared": dict(importer.shared), "torch_params": {**_param_table(module), "unused": unused}}
+    graph = Graph(name, tuple(layers), tuple(x.dims), source or name, (note,) if note else (), extras, False,
+                  "" if x.channels_first else x.roles)
+    _reconcile(graph, module, name, x)
+    return graph
+
+
+def _identity():
+    from ..core.ir import Identity
+
+    return Identity()
+
+
+def _param_table(module) -> dict:
+    trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
+    frozen = sum(p.numel() for p in module.parameters() if not p.requires_grad)
+    return {"trainable": trainable, "frozen": frozen}
+
+
+def _unused(importer: Importer, module) -> tuple:
+    """(elements, note): parameters of modules the traced forward never reaches (GoogLeNet's auxiliary
+    heads at inference). Every operation the trace does reach either counts its parameters or is refused,
+    so what is left is unused; it is counted in the total and named, in no layer."""
+    missing = [(p, t.numel()) for p, t in module.named_parameters() if p not in importer.params_seen]
+    if not missing:
+        return 0, None
+    owners = sorted({p.split(".")[0] if "." in p else p for p, _ in missing})
+    total = sum(n for _, n in missing)
+    shown = ", ".join(owners[:4]) + (f" and {len(owners) - 4} more" if len(owners) > 4 else "")
+    return total, (f"{total:,} parameters in modules the forward pass does not use at inference ({shown}): "
+                   "counted in the total, in no layer")
+
+
+def _reconcile(graph: Graph, module, name: str, x: Shape) -> None:
+    """The layers' parameters and the unused ones must add up to `module.parameters()` (shared ones once):
+    a difference is an error, never a footnote."""
+    from ..core.engine import propagate
+
+    counted = propagate(graph, x).totals["params"]
+    actual = sum(p.numel() for p in module.parameters())
+    if counted != actual:
+        raise GraphError(f"{name}: the layers hold {counted:,} parameters, module.parameters() {actual:,}: the import "
+                         "maps some operation's weights differently from torch (please report it)")
+
+

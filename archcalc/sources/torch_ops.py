@@ -1,0 +1,90 @@
+"""The importer's table: torch modules, functions and tensor methods, each mapped to IR kinds.
+
+A handler reads the module's attributes (never a forward pass) and makes layers with the builder's own
+methods (sources/builder*.py), so attributes are checked and normalised as for a spec file. Sizes a model
+reads from its tensors are Python values here (ints, sympy expressions, BATCH for the batch axis).
+Anything not in the table raises UnsupportedOp with a name the user can look up.
+"""
+
+from __future__ import annotations
+
+import operator
+
+from .torch_values import BATCH, Param, Tensor, UnsupportedOp, _Poison
+from .torch_modules import MODULES, is_leaf
+from .torch_functions import FUNCTIONS, METHODS, function_key
+
+
+class Poisoned(Exception):
+    """A node reads a value that could not be mapped: not counted again."""
+
+
+def Tracer():
+    """A torch.fx Tracer that keeps torch's modules whole and the attention modules archcalc knows."""
+    import torch.fx
+
+    class _Tracer(torch.fx.Tracer):
+        def is_leaf_module(self, m, qualname):
+            return is_leaf(m) or super().is_leaf_module(m, qualname)
+
+    return _Tracer()
+
+
+def _resolve(value, values):
+    """fx arguments with their nodes replaced by the values computed for them."""
+    import torch.fx
+
+    if isinstance(value, torch.fx.Node):
+        found = values[value.name]
+        if isinstance(found, _Poison):
+            raise Poisoned(found.what)
+        return found
+    if isinstance(value, (list, tuple)):
+        return type(value)(_resolve(v, values) for v in value)
+    if isinstance(value, dict):
+        return {k: _resolve(v, values) for k, v in value.items()}
+    return value
+
+
+def map_node(imp, node, values):
+    """The value of one fx node: a Tensor (a new layer, or an existing one), a Param, or a Python value."""
+    args = _resolve(node.args, values)
+    kwargs = _resolve(node.kwargs, values)
+    if node.op == "get_attr":
+        return _get_attr(imp, node.target)
+    if node.op == "call_module":
+        module = imp.module.get_submodule(node.target)
+        handler = MODULES.get(type(module).__name__)
+        if handler is None or not (is_leaf(module) or type(module).__module__.startswith("torch.nn")):
+            raise UnsupportedOp(f"module {type(module).__module__}.{type(module).__name__}")
+        name = imp.module_name(node.target)
+        result = handler(imp, module, args, kwargs, name)
+        imp.count_params(node.target, name)
+        return result
+    if node.op == "call_function":
+        key = function_key(node.target)
+        handler = FUNCTIONS.get(key)
+        if handler is None:
+            raise UnsupportedOp(f"function {key}")
+        return handler(imp, args, kwargs)
+    if node.op == "call_method":
+        handler = METHODS.get(node.target)
+        if handler is None:
+            raise UnsupportedOp(f"tensor method .{node.target}()")
+        return handler(imp, args, kwargs)
+    raise UnsupportedOp(f"fx node kind {node.op}")
+
+
+def _get_attr(imp, target: str):
+    import torch
+
+    value = imp.module
+    for part in target.split("."):
+        value = getattr(value, part)
+    if isinstance(value, torch.Tensor):
+        is_param = isinstance(value, torch.nn.Parameter)
+        return Param(target, tuple(value.shape), value.numel(), bool(is_param and value.requires_grad), not is_param)
+    return value
+
+
+__all__ = ["Tracer", "map_node", "Poisoned", "BATCH", "Param", "Tensor", "operator"]
