@@ -96,3 +96,23 @@ def product_of(values) -> object:
     for v in values:
         result = result * v
     return result
+
+
+def laid_out_like(dims: tuple, x) -> Optional[tuple]:
+    """Strides of a new tensor made elementwise from `x` (same sizes): torch's TensorIterator lays the output
+    out in the order of x's strides, so a permuted input gives a permuted output (None: contiguous)."""
+    if x.strides is None or len(x.dims) != len(dims):
+        return None
+    import functools
+
+    def outer_first(i, j):
+        if _eq(x.strides[i], x.strides[j]):
+            return i - j
+        return -1 if _less(x.strides[j], x.strides[i]) else 1
+
+    order = sorted(range(len(dims)), key=functools.cmp_to_key(outer_first))
+    strides, step = [0] * len(dims), 1
+    for i in reversed(order):
+        strides[i] = step
+        step = step * dims[i]
+    return normalise(dims, tuple(strides))

@@ -277,3 +277,17 @@ def test_vit_tiny_totals_by_hand():
     assert str(layers["cls_token"].out_shape) == f"{t}x{c}" and layers["cls_token"].params == c
     assert layers["pos_embed"].params == t * c and layers["blocks.0.attn"].rf.size == (None, None)
     assert str(layers["pool"].out_shape) == f"{c}" and layers["head"].params == c * 1000 + 1000
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+def test_elementwise_output_keeps_a_permuted_layout(batch):
+    """torch lays an elementwise result out like its permuted input (TensorIterator), so a gate multiplied
+    into a transposed map and then flattened is copied: the engine must say so (found by the property test)."""
+    net = Net("gated-transpose", input=(2, 6, 6))
+    t = net.transpose(net.conv(net.transpose(net.input, 2, 3), 2, 1), -1, -2)
+    gate = net.act("sigmoid", net.conv(net.adaptive_avgpool(t, 1), 2, 1))
+    net.flatten(net.mul([t, gate]), name="flat")
+    report = archcalc.analyze(net.graph())
+    assert report.layer("flat").activation_elems == 2 * 6 * 6  # a copy, as torch makes
+    result = verify(net.graph(), batch=batch)
+    assert result.ok, [(c.layer, c.figure, c.analytic, c.measured) for c in result.failures()]

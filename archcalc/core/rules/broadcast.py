@@ -11,6 +11,7 @@ from ...errors import ShapeError
 from ..ir import Mul
 from ..receptive import merge_rf
 from ..shape import Shape, fmt_dim, is_symbolic
+from ..strides import laid_out_like
 from . import NO_PARAMS, ShapeOut, flags, rule
 from .passthrough import no_macs
 from .saved import Extra, Saved
@@ -58,7 +59,9 @@ def broadcast_shape(ins, what: str = "inputs") -> Shape:
     if all(x == ins[0] for x in ins[1:]):
         return ins[0]  # the common case (residual joins): the very same Shape, so reports stay byte-identical
     widest = max(ins, key=lambda x: x.rank)  # its roles name the axes (the first of the widest inputs)
-    return Shape(dims=tuple(dims), roles=widest.roles)
+    full = next((x for x in ins if x.rank == len(dims) and all(same_dim(p, q) for p, q in zip(x.dims, dims))), None)
+    strides = laid_out_like(tuple(dims), full) if full is not None else None  # torch keeps a permuted layout
+    return Shape(dims=tuple(dims), roles=widest.roles, strides=strides)
 
 
 def check_inplace(ins, out: Shape, kind: str) -> None:
