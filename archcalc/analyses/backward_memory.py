@@ -92,7 +92,7 @@ def training_memory(model, input=None, batch: int = 1, dtype: str = "float32", d
     from ..sources import resolve
     from ..core.engine import propagate
 
-    graph = resolve(model)
+    graph = resolve(model, input)
     dtype_bytes(dtype)
     return saved_for_backward(graph, propagate(graph, input, batch, dtype), device)
 

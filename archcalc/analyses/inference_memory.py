@@ -71,5 +71,5 @@ def inference_memory(model, input=None, batch: int = 1, dtype: str = "float32") 
     from ..sources import resolve
     from ..core.engine import propagate
 
-    graph = resolve(model)
+    graph = resolve(model, input)
     return inference_peak(graph, propagate(graph, input, batch, dtype))

@@ -46,6 +46,6 @@ def plot(
                 fail(f"the memory plot shows one model, got {len(models)}")
             fig = plots.memory_vs_params(analyze(models[0], input=input), depth)
         else:
-            fig = plots.macs_by_kind([analyze(m, input=input) for m in models], [resolve(m) for m in models])
+            fig = plots.macs_by_kind([analyze(m, input=input) for m in models], [resolve(m, input) for m in models])
         plots.save_figure(fig, out)
     typer.echo(f"wrote {out}")

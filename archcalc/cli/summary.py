@@ -36,7 +36,7 @@ def summary(
     if depth is not None and depth < 1:
         fail(f"--depth {depth}: must be 1 or more")
     with reporting_errors():
-        graph = resolve(model)
+        graph = resolve(model, input)
         report = propagate(graph, input, batch, dtype)
     emit(Format.json if json else format, summary_table(report, depth, lambda: _training(graph, report)))
 

@@ -316,6 +316,7 @@ class Attention:
     heads: int
     qkv_bias: bool = True
     proj_bias: bool = True
+    fused: bool = False  # softmax(q k^T) v by F.scaled_dot_product_attention (timm's fused_attn): it keeps less
 
 
 @dataclass(frozen=True)

@@ -46,9 +46,13 @@ def report_lines(report: Report, extra=()) -> list:
         lines.append(f"[bold]source[/]: {escape(report.source)}")
     lines += [f"[bold]note[/]: {escape(note)}" for note in report.notes]
     lines += list(extra)
+    grouped: dict = {}  # one line per message: an SE network says its gate note once, for all its gates
     for d in report.diagnostics:
-        style = "yellow" if d["level"] == "warning" else "dim"
-        lines.append(f"[{style}]{d['level']}[/] {escape(d['layer'])}: {escape(d['message'])}")
+        grouped.setdefault((d["level"], d["message"]), []).append(d["layer"])
+    for (level, message), layers in grouped.items():
+        style = "yellow" if level == "warning" else "dim"
+        where = layers[0] if len(layers) == 1 else f"{layers[0]} and {len(layers) - 1} more"
+        lines.append(f"[{style}]{level}[/] {escape(where)}: {escape(message)}")
     return lines
 
 

@@ -250,7 +250,7 @@ def bench_one(name: str, module, *, device: str, batch: int, dtype: str, channel
     from .guard import check_fits, torch_errors
 
     report = analyze(name, input=input, batch=batch, dtype=dtype)
-    check_fits(report, resolve(name), device, f"bench {name}")
+    check_fits(report, resolve(name, input), device, f"bench {name}")
     with torch_errors(f"bench {name} at batch {batch}"):
         return _bench_record(name, module, report, device=device, dtype=dtype, channels_last=channels_last,
                              compiled=compiled, repeats=repeats, warmup=warmup, peaks=peaks,

@@ -136,7 +136,7 @@ def verify(model, input=None, batch: int = 1, device: str = "cpu", use_fvcore: b
     from .counters import fvcore_available
     from .guard import check_fits, torch_errors
 
-    graph = resolve(model)
+    graph = resolve(model, input)
     report = propagate(graph, input, batch)
     shape = tuple(report.input.as_list())
     if not all(isinstance(d, int) for d in shape):
@@ -154,12 +154,31 @@ def verify(model, input=None, batch: int = 1, device: str = "cpu", use_fvcore: b
         built = build_module(graph, device="meta", input=shape)
         # a torchvision twin is counted by fvcore below; the built module's fvcore count would repeat it
         estimate = _check_built(result, graph, report, built, use_fvcore and not (entry and entry.torchvision))
-        real = built
-        if entry is not None and entry.torchvision:
-            real = _check_torchvision(result, entry, report, shape, batch, use_fvcore, estimate.total_bytes)
+        real, label = built, "built"
+        original = _original(model, entry)
+        if original is not None:
+            real, label = original
+            _check_module(result, real, label, report, shape, batch, use_fvcore, estimate.total_bytes, graph)
         if device == "cuda":
-            _check_cuda(result, graph, report, real, "torchvision" if real is not built else "built")
+            _check_cuda(result, graph, report, real, label)
     return result
+
+
+def _original(model, entry):
+    """(the model archcalc's figures stand for, its label): torchvision's twin of a zoo entry, or the PyTorch
+    model itself for torchvision:/timm:/file sources and modules (on meta); None for specs and the rest."""
+    from ..sources import _torch_model
+    from ..sources.torch_models import is_module, is_torch_source
+
+    if entry is not None and entry.torchvision:
+        from .torchvision_models import build_torchvision
+
+        return build_torchvision(entry, device="meta"), "torchvision"
+    if is_module(model):
+        return model.to("meta"), "module"
+    if isinstance(model, str) and is_torch_source(model):
+        return _torch_model(model, ()).module, "module"
+    return None
 
 
 def _check_built(result: Verification, graph, report, built, use_fvcore: bool):
@@ -179,7 +198,7 @@ def _check_built(result: Verification, graph, report, built, use_fvcore: bool):
     if use_fvcore:
         built.return_sinks = True  # a traced forward must keep side heads (aux classifiers) alive
         try:
-            fv = fvcore_layer_macs(built, shape, batch)
+            fv = _fvcore_or_note(result, lambda: fvcore_layer_macs(built, shape, batch))
         finally:
             built.return_sinks = False
     act = activation_bytes_by_layer(built, built.layer_modules, shape, batch)
@@ -211,7 +230,7 @@ def _check_built(result: Verification, graph, report, built, use_fvcore: bool):
         add(Check("(total)", "MACs (fvcore: 1 per MAC)", totals["macs"], fv.get("", 0), "built"))
     saved_batch = _saved_batch(result, report)
     estimate = saved_for_backward(graph, _at_batch(report, graph, saved_batch), "cpu")
-    saved = saved_tensor_bytes(built, shape, saved_batch)
+    saved = saved_tensor_bytes(_where_kernels_choose(built, graph), shape, saved_batch)
     what = "saved for backward bytes (saved_tensors_hooks)"
     add(Check("(total)", what, estimate.total_bytes, saved.activation_bytes, "built", TOLERANCE[what]))
     return estimate
@@ -257,45 +276,66 @@ def _on(built, device):
     return materialise(copy.deepcopy(built), device)
 
 
-def _check_torchvision(result, entry, report, shape, batch, use_fvcore, saved_estimate):
-    """Totals and per-layer figures against torchvision's model; returns that model (on meta)."""
+def _where_kernels_choose(model, graph):
+    """The model for the saved-for-backward measurement: as it is (meta: no memory), except where it runs
+    fused attention, whose kernel torch picks by device (the meta device takes the math path, which keeps
+    more than the CPU's flash kernel): then an uninitialised copy on the CPU."""
+    if not any(layer.kind == "attention" and layer.attrs.fused for layer in graph.layers):
+        return model
+    import copy
+
+    return copy.deepcopy(model).to_empty(device="cpu")
+
+
+def _fvcore_or_note(result, count) -> dict:
+    """fvcore's per-module MACs, or {} and a note where fvcore skips operations with MACs (attention)."""
+    from .counters import FvcoreBlind
+
+    try:
+        return count()
+    except FvcoreBlind as blind:
+        result.notes.append(f"fvcore skips {blind} (operations with MACs it does not count): its figures are "
+                            "not compared")
+        return {}
+
+
+def _check_module(result, tv, label, report, shape, batch, use_fvcore, saved_estimate, graph):
+    """Totals and per-layer figures against the real model (torchvision's twin, or the imported module)."""
     import torch
 
     from .counters import (FLOP_COUNTER_FLOPS_PER_MAC, flop_counter_layer_flops, fvcore_layer_macs,
                            skips_modules_at_inference)
     from .measured_memory import saved_tensor_bytes
-    from .torchvision_models import build_torchvision
-
-    tv = build_torchvision(entry, device="meta")
     training = skips_modules_at_inference(tv, shape)  # GoogLeNet's aux heads run in training mode only
     modules = dict(tv.named_modules())
     stats = {s.name: s for s in report.layers}
     lined = {n: modules[n] for n in stats if n in modules}
     shapes = _shapes_by_module(tv, lined, torch.zeros((batch, *shape), device="meta"))
     flops = flop_counter_layer_flops(tv, shape, batch, training)
-    fv = fvcore_layer_macs(tv, shape, batch, training) if use_fvcore else {}
+    fv = _fvcore_or_note(result, lambda: fvcore_layer_macs(tv, shape, batch, training)) if use_fvcore else {}
     add = result.checks.append
     for name, module in lined.items():
         s = stats[name]
         if name in shapes:
-            add(Check(name, "output shape", s.out_shape.as_list(), shapes[name], "torchvision"))
+            add(Check(name, "output shape", s.out_shape.as_list(), shapes[name], label))
         if next(module.children(), None) is None:  # a leaf: its own parameters are the layer's
-            add(Check(name, "params", s.params, _own(module, "params"), "torchvision"))
-            add(Check(name, "buffers", s.buffers, _own(module, "buffers"), "torchvision"))
+            add(Check(name, "params", s.params, _own(module, "params"), label))
+            add(Check(name, "buffers", s.buffers, _own(module, "buffers"), label))
             if fv:
-                add(Check(name, "MACs (fvcore: 1 per MAC)", s.macs * batch, fv.get(name, 0), "torchvision"))
+                add(Check(name, "MACs (fvcore: 1 per MAC)", s.macs * batch, fv.get(name, 0), label))
         row = next(r for r in result.layers if r["layer"] == name)
         row["fvcore_macs"] = fv.get(name) if fv else None
         row["torchvision_shape"] = shapes.get(name)
     totals = report.totals
-    add(Check("(total)", "params", totals["params"], sum(p.numel() for p in tv.parameters()), "torchvision"))
-    add(Check("(total)", "buffers", totals["buffers"], sum(b.numel() for b in tv.buffers()), "torchvision"))
+    add(Check("(total)", "params", totals["params"], sum(p.numel() for p in tv.parameters()), label))
+    add(Check("(total)", "buffers", totals["buffers"], sum(b.numel() for b in tv.buffers()), label))
     add(Check("(total)", "MACs (FlopCounterMode flops / 2)", totals["macs"],
-              flops.get("", 0) // FLOP_COUNTER_FLOPS_PER_MAC, "torchvision"))
+              flops.get("", 0) // FLOP_COUNTER_FLOPS_PER_MAC, label))
     if fv:
-        add(Check("(total)", "MACs (fvcore: 1 per MAC)", totals["macs"], fv.get("", 0), "torchvision"))
-    saved = saved_tensor_bytes(tv, shape, _saved_batch(Verification("", [], 1, ""), report))
+        add(Check("(total)", "MACs (fvcore: 1 per MAC)", totals["macs"], fv.get("", 0), label))
+    saved = saved_tensor_bytes(_where_kernels_choose(tv, graph), shape,
+                               _saved_batch(Verification("", [], 1, ""), report))
     add(Check("(total)", "saved for backward bytes (saved_tensors_hooks)", saved_estimate, saved.activation_bytes,
-              "torchvision", TOLERANCE["saved for backward bytes (saved_tensors_hooks)"]))
-    result.notes.append(f"torchvision model: {len(lined)} of {len(stats)} layers line up by name")
-    return tv
+              label, TOLERANCE["saved for backward bytes (saved_tensors_hooks)"]))
+    result.notes.append(f"{'torchvision' if label == 'torchvision' else 'the PyTorch'} model: {len(lined)} of "
+                        f"{len(stats)} layers line up by name")

@@ -96,10 +96,12 @@ class LayoutMethods:
         """torch.matmul / bmm of two inputs: (..., n, k) @ (..., k, m); n x k x m MACs per leading index."""
         return self.layer("matmul", ir.Matmul(), xs, name)
 
-    def attention(self, x, heads: int, qkv_bias: bool = True, proj_bias: bool = True, name=None) -> str:
-        """Multi-head self-attention on tokens x channels with its qkv and output projections (timm's ViT)."""
+    def attention(self, x, heads: int, qkv_bias: bool = True, proj_bias: bool = True, fused: bool = False,
+                  name=None) -> str:
+        """Multi-head self-attention on tokens x channels with its qkv and output projections (timm's ViT);
+        fused: by F.scaled_dot_product_attention (the same MACs; autograd keeps less)."""
         check_positive(self.name, name, heads=(heads,))
-        return self.layer("attention", ir.Attention(heads, bool(qkv_bias), bool(proj_bias)), x, name)
+        return self.layer("attention", ir.Attention(heads, bool(qkv_bias), bool(proj_bias), bool(fused)), x, name)
 
     def class_token(self, x, count: int = 1, name=None) -> str:
         """`count` learned tokens put before the tokens (a ViT's class token): C parameters each."""

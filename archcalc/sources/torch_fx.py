@@ -42,6 +42,7 @@ class Importer(ImportingMethods):
         self.params_seen: set = set()  # qualified names of parameters (and buffers) counted by some layer
         self.node = None  # the fx node being mapped (for names)
         self.net = Net(name)  # makes each layer's attributes, checked as for a spec file
+        self.ops_in: dict = {}  # module path -> operations traced inside it (call_function, call_method)
 
     # --- the IR as it grows ------------------------------------------------------------------------------
     def build(self, method: str, inputs, name, **fields) -> Tensor:
@@ -91,12 +92,12 @@ class Importer(ImportingMethods):
         return name
 
     def default_name(self) -> str:
-        """The innermost module holding the node, and the operation: `layer1.0.add`."""
-        node = self.node
-        stack = node.meta.get("nn_module_stack") or {}
-        owner = list(stack)[-1] if stack else ""
-        owner = owner if isinstance(owner, str) and not owner.startswith("L[") else _owner_path(stack)
-        op = re.sub(r"_\d+$", "", node.name)
+        """The innermost module holding the node and the operation (`layer1.0.add`); the module's own name
+        where that module does nothing else (timm's LayerNorm subclass: one F.layer_norm)."""
+        owner = owner_of(self.node)
+        if owner and self.ops_in.get(owner) == 1 and owner not in self.used_names:
+            return owner
+        op = re.sub(r"_\d+$", "", self.node.name)
         return f"{owner}.{op}" if owner else op
 
     def module_name(self, path: str) -> str:
@@ -112,6 +113,13 @@ class Importer(ImportingMethods):
         module = self.module.get_submodule(path)
         for pname, _ in list(module.named_parameters()) + list(module.named_buffers()):
             self.params_seen.add(f"{path}.{pname}" if path else pname)
+
+
+def owner_of(node) -> str:
+    """The dotted path of the innermost module a traced node was made in ('' at the top)."""
+    stack = node.meta.get("nn_module_stack") or {}
+    owner = list(stack)[-1] if stack else ""
+    return owner if isinstance(owner, str) and not owner.startswith("L[") else _owner_path(stack)
 
 
 def _owner_path(stack: dict) -> str:
@@ -146,15 +154,19 @@ def import_module(module, name: str, input, source: str = "") -> Graph:
     if problem:
         raise InputError(problem)
     importer = Importer(module, name, x)
+    for node in graph.nodes:  # operations per innermost module, for names
+        if node.op in ("call_function", "call_method"):
+            owner = owner_of(node)
+            importer.ops_in[owner] = importer.ops_in.get(owner, 0) + 1
     values: dict = {}
     unsupported: dict = {}  # what -> [first node, count]
     output = None
     for node in graph.nodes:
         importer.node = node
         if node.op == "placeholder":
-            if values:
+            if values and not node.args:
                 raise InputError(f"{name}: forward takes more than one input ({node.name}); archcalc feeds one tensor")
-            values[node.name] = Tensor(INPUT, x)
+            values[node.name] = node.args[0] if values else Tensor(INPUT, x)  # later ones: their defaults
             continue
         if node.op == "output":
             output = node

@@ -49,6 +49,11 @@ class ImportingMethods:
             elif p is not None:
                 raise UnsupportedOp(f"a computed weight ({type(p).__name__})")
 
+    def uses_tracked(self, running_mean) -> None:
+        """A batch norm's num_batches_tracked buffer, beside its running mean, belongs to the same layer."""
+        if isinstance(running_mean, Param) and running_mean.name.endswith("running_mean"):
+            self.params_seen.add(running_mean.name[: -len("running_mean")] + "num_batches_tracked")
+
     # --- layout --------------------------------------------------------------------------------------------
     def flatten(self, x: Tensor, start: int, end: int, name) -> Tensor:
         rank = x.shape.rank + 1

@@ -203,4 +203,4 @@ def timm_attention(imp, m, args, kwargs, name):
     if kwargs.get("attn_mask") is not None or len(args) > 1 and args[1] is not None:
         raise UnsupportedOp("timm Attention with an attention mask")
     return build(imp, "attention", one(imp, args), name, heads=m.num_heads, qkv_bias=m.qkv.bias is not None,
-                 proj_bias=m.proj.bias is not None)
+                 proj_bias=m.proj.bias is not None, fused=bool(getattr(m, "fused_attn", False)))

@@ -88,13 +88,14 @@ def test_add_of_equal_shapes_is_unchanged():
     assert tuple(s.out_shape.as_list()) == (64, 56, 56) and s.activation_elems == 0
 
 
-def test_mul_field_is_global_after_global_pooling():
+def test_a_global_gate_keeps_the_trunks_field_and_says_so():
     net = Net("t", input=(3, 32, 32))
     x = net.conv(net.input, 8, 3, padding=1, name="conv")
     g = net.global_avgpool(x, name="pool")
     net.mul([x, g], name="gate")
     rows = {s.name: s for s in analyze(net).layers}
-    assert not rows["conv"].rf.is_global and rows["gate"].rf.is_global
+    assert rows["pool"].rf.is_global and rows["gate"].rf == rows["conv"].rf  # 3x3, as SE networks are quoted
+    assert any("squeeze-and-excitation" in n for n in rows["gate"].notes)
 
 
 def test_mul_of_symbolic_shapes():

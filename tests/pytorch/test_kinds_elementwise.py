@@ -89,7 +89,8 @@ def test_se_block_figures():
     assert rows["scale"].macs == 0
     assert rows["scale"].other_ops == C * H * W
     assert rows["scale"].activation_elems == C * H * W
-    assert rows["scale"].rf.is_global  # the gate's field is global, so the product's is too
+    assert rows["squeeze"].rf.is_global and rows["scale"].rf == rows["trunk"].rf  # 3x3: the gated map's field
+    assert "gate" in " ".join(rows["scale"].notes)  # the field is the gated map's; the note says why
 
 
 def test_drop_path_saves_one_mask_element_per_sample():

@@ -103,8 +103,16 @@ def mul_activation(a: Mul, ins, out):
 
 @rule("mul", "rf")
 def mul_field(a, in_rfs, ins):
-    """The largest field over the inputs, as at any merge: a gate computed after global pooling has a
-    global field, so the gated map does too."""
+    """A gate (squeeze-and-excitation: one input global, computed after global pooling) scales the trunk:
+    the field stays the trunk's, as the receptive field is usually quoted for SE networks, with a note that
+    every output also depends on the whole input through the gate. Otherwise the largest field over the
+    inputs, as at any merge."""
+    local = [rf for rf in in_rfs if not rf.is_global]
+    if local and len(local) < len(in_rfs):
+        rf, note = merge_rf(local)
+        gate = "scaled by a gate computed from the whole input (squeeze-and-excitation): the field shown is the " \
+               "gated map's; through the gate every output also depends on every input pixel"
+        return rf, note or gate
     return merge_rf(in_rfs)
 
 

@@ -25,8 +25,9 @@ def dropout_saved(a: Dropout, ins, out, device):
     """A mask of the output's size; the output is a new tensor (training mode).
 
     On CUDA torch fuses dropout (native_dropout) and keeps a bool mask; elsewhere at::dropout multiplies by
-    a scaled noise tensor of the activation dtype, and the multiply keeps that noise.
+    a scaled noise tensor of the activation dtype, and the multiply keeps that noise. With p = 0 torch
+    returns the input itself (at::dropout's shortcut): nothing kept, the output is the input's storage.
     """
     if a.p == 0:
-        return Saved()
+        return Saved(alias=0)
     return Saved(extras=(Extra("mask", out.elements, MASK_BYTES if device == "cuda" else None),))

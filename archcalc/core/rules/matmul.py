@@ -179,12 +179,18 @@ def attention_rf(a, in_rfs, ins):
 
 @rule("attention", "saved")
 def attention_saved(a: Attention, ins, out, device):
-    """timm's unfused path, which the torch twin runs: the input (qkv's linear), the scaled q (TC), k and v,
+    """Fused (F.scaled_dot_product_attention, on the CPU): the input, qkv (3TC), the heads joined (TC) and a
+    float32 log-sum-exp per score row (h T). Unfused, timm's other path: the input (qkv's linear), the scaled
+    q (TC), k and v,
     the softmax's result (h T^2, kept by softmax and by a v) and the heads put back together (TC, the proj
     linear's input). k and v are slices of the permuted qkv tensor; torch.matmul folds their batch and head
     axes into one, a view at batch 1 (qkv's 3TC storage is kept) and a copy of each (TC) at batch 2 or more;
     with one head the fold is a view at any batch."""
     t, c = ins[0].dims
+    if a.fused:  # scaled_dot_product_attention keeps q, k, v (views of qkv), and its log-sum-exp per row
+        return Saved(inputs=(0,), trainable=True, extras=(
+            Extra("qkv (q, k and v are views of it)", 3 * t * c), Extra("heads joined (proj's input)", t * c),
+            Extra("log-sum-exp of each score row (float32)", a.heads * t, 4)))
     if a.heads == 1:  # one head: the fold of k and v is a view at any batch
         return Saved(inputs=(0,), trainable=True, extras=(
             Extra("qkv (k and v are views of it)", 3 * t * c), Extra("scaled q", t * c),

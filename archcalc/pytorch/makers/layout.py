@@ -76,9 +76,9 @@ class Attention(nn.Module):
     """Multi-head self-attention as timm's ViT Attention computes it without the fused kernel: qkv linear,
     q scaled, softmax(q k^T) v per head, heads joined, proj linear. Parameter names are timm's."""
 
-    def __init__(self, dim: int, heads: int, qkv_bias: bool = True, proj_bias: bool = True):
+    def __init__(self, dim: int, heads: int, qkv_bias: bool = True, proj_bias: bool = True, fused: bool = False):
         super().__init__()
-        self.heads, self.head_dim = heads, dim // heads
+        self.heads, self.head_dim, self.fused = heads, dim // heads, fused
         self.scale = self.head_dim ** -0.5
         self.qkv = nn.Linear(dim, dim * 3, bias=qkv_bias)
         self.proj = nn.Linear(dim, dim, bias=proj_bias)
@@ -87,6 +87,9 @@ class Attention(nn.Module):
         n, t, c = x.shape
         qkv = self.qkv(x).reshape(n, t, 3, self.heads, self.head_dim).permute(2, 0, 3, 1, 4)
         q, k, v = qkv.unbind(0)
+        if self.fused:
+            x = torch.nn.functional.scaled_dot_product_attention(q, k, v)
+            return self.proj(x.transpose(1, 2).reshape(n, t, c))
         q = q * self.scale
         attn = (q @ k.transpose(-2, -1)).softmax(dim=-1)
         x = (attn @ v).transpose(1, 2).reshape(n, t, c)
@@ -161,7 +164,7 @@ def make_matmul(a, xs):
 
 @makes("attention")
 def make_attention(a, xs):
-    return Attention(xs[0].shape[-1], a.heads, a.qkv_bias, a.proj_bias)
+    return Attention(xs[0].shape[-1], a.heads, a.qkv_bias, a.proj_bias, a.fused)
 
 
 @makes("class_token")
