@@ -116,7 +116,7 @@ def _graph(spec: str, input: Optional[str]) -> tuple:
         x = parse_input(input or ("CxHxW" if stack.form == "stack" else "Cx224x224"))
         return stack, build_graph(stack, x.channels), x
     try:
-        return None, resolve(spec), input
+        return None, resolve(spec, input), input
     except UnknownModelError as err:
         raise UnknownModelError(f"{err} (or give a stack such as 3x3x3, or a layer list such as "
                                 "conv3,pool2s2)") from None

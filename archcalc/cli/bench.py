@@ -16,7 +16,7 @@ import typer
 from ..conventions import MB
 from ..output.numbers import optional
 from .base import app, fail, reporting_errors
-from .options import Format, FormatOpt, InputOpt, JsonOpt, TableFormat
+from .options import MODEL_HELP, Format, FormatOpt, InputOpt, JsonOpt, TableFormat
 
 HEADER = ("model", "batch", "dtype", "median ms", "IQR ms", "min ms", "max ms", "images/s", "TFLOP/s",
           "peak MB", "roofline ms", "ratio")
@@ -92,7 +92,7 @@ def bench_table(doc: dict, said=()):
 
 @app.command(short_help="Forward time on the CPU or CUDA, against the roofline bound.")
 def bench(
-    models: Annotated[List[str], typer.Argument(help="Zoo names (archcalc list), e.g. alexnet vgg16.")],
+    models: Annotated[List[str], typer.Argument(help=f"Models, each {MODEL_HELP}; e.g. alexnet vgg16.")],
     device: Annotated[Optional[str], typer.Option(
         "--device", help="cuda or cpu; by default the GPU if there is one, else the CPU (said in one line).")] = None,
     batch: Annotated[str, typer.Option("--batch", "-b", help="Batch sizes, comma-separated: 1,8,64.")] = "1",

@@ -10,7 +10,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from .base import app, fail, reporting_errors
-from .options import Format, InputOpt, JsonOpt, offer
+from .options import MODEL_HELP, Format, InputOpt, JsonOpt, offer
 
 # compare's html has always been the table alone, as pandas writes it; Format.html would make it a page
 CompareFormat = offer("CompareFormat", Format.table, Format.markdown, Format.csv, Format.json,
@@ -20,7 +20,8 @@ CompareFormat = offer("CompareFormat", Format.table, Format.markdown, Format.csv
 @app.command(short_help="Models side by side: parameters, MACs, memory, depth, top-1.")
 def compare(
     models: Annotated[Optional[List[str]], typer.Argument(
-        help="Zoo names (archcalc list), e.g. alexnet vgg16 googlenet resnet152.", show_default=False)] = None,
+        help=f"Models, each {MODEL_HELP}; e.g. alexnet vgg16 torchvision:resnet50 timm:efficientnet_b0.",
+        show_default=False)] = None,
     input: InputOpt = None,
     table: Annotated[bool, typer.Option("--table", help="A Markdown table ready to paste; same as --format markdown.")] = False,
     format: Annotated[CompareFormat, typer.Option(

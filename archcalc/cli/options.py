@@ -30,3 +30,21 @@ DtypeOpt = Annotated[str, typer.Option(
     "--dtype", help="float32, float16, bfloat16 or float64: bytes per element for memory.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON (schema 1); same as --format json.")]
 FormatOpt = Annotated[TableFormat, format_option(TABLE_FORMATS)]
+
+MODEL_HELP = ("a zoo name (archcalc list), a spec file (.yaml, .yml, .toml, .json), or a PyTorch model: "
+              "torchvision:NAME[?key=value], timm:NAME, path/to/file.py:callable, package.module:callable")
+KwargsOpt = Annotated[Optional[str], typer.Option(
+    "--kwargs", help="Keyword arguments for a PyTorch model's constructor: key=value,key=value "
+                     "(e.g. num_classes=10,aux_logits=false); true, false, none and numbers are read as such.")]
+
+
+def with_kwargs(model: str, kwargs: Optional[str]) -> str:
+    """`model` with --kwargs appended as its ?key=value query (a PyTorch source carries its arguments)."""
+    if not kwargs:
+        return model
+    from ..errors import InputError
+    from ..sources.torch_models import is_torch_source
+
+    if not is_torch_source(model):
+        raise InputError(f"--kwargs is for PyTorch models (torchvision:, timm:, file.py:callable); '{model}' is not one")
+    return f"{model}{'&' if '?' in model else '?'}{kwargs.replace(',', '&')}"

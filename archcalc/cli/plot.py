@@ -9,7 +9,7 @@ import typer
 from typing import Annotated
 
 from .base import app, fail, numeric_input, reporting_errors
-from .options import InputOpt
+from .options import MODEL_HELP, InputOpt
 
 
 class PlotKind(str, Enum):
@@ -23,7 +23,7 @@ def plot(
     kind: Annotated[PlotKind, typer.Argument(
         help="accuracy: top-1 against GMACs, bubble area = parameters; memory: per-layer activation and "
              "parameter memory of ONE model; macs: MACs by layer kind, stacked, per model.")],
-    models: Annotated[List[str], typer.Argument(help="Zoo names, e.g. alexnet vgg16 googlenet resnet152.")],
+    models: Annotated[List[str], typer.Argument(help=f"Models, each {MODEL_HELP}; e.g. alexnet vgg16 googlenet.")],
     out: Annotated[str, typer.Option("--out", "-o", help="Output file, .png or .svg.")],
     input: InputOpt = None,
     depth: Annotated[Optional[int], typer.Option(

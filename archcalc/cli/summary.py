@@ -7,7 +7,8 @@ from typing import Annotated, Optional
 import typer
 
 from .base import app, fail, reporting_errors
-from .options import BatchOpt, DtypeOpt, Format, InputOpt, JsonOpt, format_option, offer
+from .options import (MODEL_HELP, BatchOpt, DtypeOpt, Format, InputOpt, JsonOpt, KwargsOpt, format_option, offer,
+                      with_kwargs)
 
 # every format there is (a new one appears here with its writer), but compare's bare pandas table
 SUMMARY_FORMATS = tuple(f for f in Format if f is not Format.html_table)
@@ -16,8 +17,10 @@ SummaryFormat = offer("SummaryFormat", *SUMMARY_FORMATS)
 
 @app.command(short_help="Per layer: shape and its arithmetic, parameters, MACs, memory, field.")
 def summary(
-    model: Annotated[str, typer.Argument(help="A zoo name (archcalc list), e.g. vgg16, alexnet-paper, or a spec file (.yaml, .yml, .toml, .json).")],
+    model: Annotated[str, typer.Argument(help=f"The model: {MODEL_HELP}. E.g. vgg16, my_net.yaml, "
+                                              "torchvision:resnet50, timm:vit_tiny_patch16_224, mynet.py:Net.")],
     input: InputOpt = None,
+    kwargs: KwargsOpt = None,
     batch: BatchOpt = 1,
     dtype: DtypeOpt = "float32",
     json: JsonOpt = False,
@@ -36,6 +39,7 @@ def summary(
     if depth is not None and depth < 1:
         fail(f"--depth {depth}: must be 1 or more")
     with reporting_errors():
+        model = with_kwargs(model, kwargs)
         graph = resolve(model, input)
         report = propagate(graph, input, batch, dtype)
     emit(Format.json if json else format, summary_table(report, depth, lambda: _training(graph, report)))

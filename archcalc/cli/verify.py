@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from .base import app, fail, reporting_errors
-from .options import BatchOpt, Format, InputOpt, JsonOpt
+from .options import MODEL_HELP, BatchOpt, Format, InputOpt, JsonOpt, KwargsOpt, with_kwargs
 
 
 class Device(str, Enum):
@@ -66,8 +66,9 @@ def _print_failures(result, failures) -> None:
 
 @app.command(short_help="Check every analytic figure against the real PyTorch model.")
 def verify(
-    model: Annotated[Optional[str], typer.Argument(help="A zoo name or a spec file; omit with --all or --lecture.")] = None,
+    model: Annotated[Optional[str], typer.Argument(help=f"The model: {MODEL_HELP}; omit with --all or --lecture.")] = None,
     input: InputOpt = None,
+    kwargs: KwargsOpt = None,
     batch: BatchOpt = 1,
     device: Annotated[Device, typer.Option("--device", help="cpu, or cuda to add the CUDA peak-memory checks.")] = Device.cpu,
     json: JsonOpt = False,
@@ -100,6 +101,7 @@ def verify(
     if all:
         raise typer.Exit(_verify_all(checking, batch, device.value, json, fvcore))
     with reporting_errors():
+        model = with_kwargs(model, kwargs)
         result = checking.verify(model, input=input, batch=batch, device=device.value, use_fvcore=fvcore)
     emit(Format.json if json else Format.table, result_table(result))
     if not json:

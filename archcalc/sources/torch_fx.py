@@ -17,7 +17,6 @@ line per distinct operation with the first node that uses it and how often it oc
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ..core.ir import INPUT, Graph, Layer
 from ..core.rules import rules_for
@@ -26,7 +25,7 @@ from ..errors import ArchcalcError, GraphError, InputError
 from ..limits import MAX_LAYERS
 from .builder import Net
 from .torch_importing import ImportingMethods
-from .torch_values import BATCH, Param, Tensor, UnsupportedOp, _Poison  # noqa: F401 (the importer's values)
+from .torch_values import Tensor, UnsupportedOp, _Poison
 
 
 class Importer(ImportingMethods):
@@ -132,8 +131,6 @@ def _owner_path(stack: dict) -> str:
 
 def trace(module, name: str):
     """torch.fx's graph of the module; a module fx cannot trace is an InputError in one line."""
-    import torch.fx
-
     from .torch_ops import Tracer
 
     try:
@@ -147,7 +144,7 @@ def trace(module, name: str):
 def import_module(module, name: str, input, source: str = "") -> Graph:
     """The Graph of `module` at `input` (a Shape, a tuple or 'CxHxW'); every error one line (or one per op)."""
     from ..core.shape import shape_from_tuple
-    from .torch_ops import Poisoned, map_node
+    from .torch_ops import Poisoned, map_node, unknown
 
     x = input if isinstance(input, Shape) else shape_from_tuple(input)
     graph, problem = trace(module, name)
@@ -173,8 +170,12 @@ def import_module(module, name: str, input, source: str = "") -> Graph:
             break
         try:
             values[node.name] = map_node(importer, node, values)
-        except Poisoned as err:
-            values[node.name] = _Poison(str(err))
+        except Poisoned as err:  # it reads an unmapped value; if it is unknown itself, it is counted too
+            what = unknown(importer, node)
+            if what:
+                entry = unsupported.setdefault(what, [node.name, 0])
+                entry[1] += 1
+            values[node.name] = _Poison(what or str(err))
         except UnsupportedOp as err:
             entry = unsupported.setdefault(err.what, [node.name, 0])
             entry[1] += 1

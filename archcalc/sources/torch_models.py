@@ -37,7 +37,8 @@ def is_torch_source(text) -> bool:
     """True when `text` names a PyTorch model (torchvision:, timm:, file.py:callable, package.module:callable)."""
     if not isinstance(text, str):
         return False
-    return text.startswith(PREFIXES) or bool(_FILE.match(text)) or bool(_DOTTED.match(text))
+    name = text.partition("?")[0]
+    return name.startswith(PREFIXES) or bool(_FILE.match(name)) or bool(_DOTTED.match(name))
 
 
 def is_module(value) -> bool:
@@ -173,8 +174,19 @@ def _timm(name: str, text: str, kwargs: dict) -> TorchModel:
     return TorchModel(module, text, size, f"timm {name} (pretrained=False)", kwargs)
 
 
+def _torchvision_first() -> None:
+    """A user's file or package may import torchvision (or timm, which does): the CPU workaround first."""
+    from .torchvision_import import import_torchvision
+
+    try:
+        import_torchvision()
+    except ImportError:  # torchvision is not installed: the user's code needs none, or says so itself
+        pass
+
+
 def _from_file(path: str, attr: str, text: str):
     file = Path(path)
+    _torchvision_first()
     if not file.is_file():
         raise InputError(f"{text}: no such file: {path}")
     spec = importlib.util.spec_from_file_location(f"archcalc_user_{abs(hash(str(file.resolve())))}", file)
@@ -187,6 +199,7 @@ def _from_file(path: str, attr: str, text: str):
 
 
 def _from_package(path: str, attr: str, text: str):
+    _torchvision_first()
     try:
         module = importlib.import_module(path)
     except Exception as err:

@@ -75,6 +75,20 @@ def map_node(imp, node, values):
     raise UnsupportedOp(f"fx node kind {node.op}")
 
 
+def unknown(imp, node):
+    """What the table does not know about this node (its name for the error), or None when it knows it."""
+    if node.op == "call_module":
+        module = imp.module.get_submodule(node.target)
+        known = type(module).__name__ in MODULES and (is_leaf(module) or type(module).__module__.startswith("torch.nn"))
+        return None if known else f"module {type(module).__module__}.{type(module).__name__}"
+    if node.op == "call_function":
+        key = function_key(node.target)
+        return None if key in FUNCTIONS else f"function {key}"
+    if node.op == "call_method":
+        return None if node.target in METHODS else f"tensor method .{node.target}()"
+    return None
+
+
 def _get_attr(imp, target: str):
     import torch
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...errors import ShapeError
 from ..ir import Add, Concat
 from ..receptive import merge_rf
-from ..shape import Shape, is_symbolic
+from ..shape import is_symbolic
 from . import NO_PARAMS, ShapeOut, flags, rule
 from .broadcast import broadcast_shape, check_inplace
 from .passthrough import no_macs

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ...errors import ShapeError
 from ..ir import ClassToken, PosEmbed, ReduceMean
 from ..receptive import global_rf
-from ..shape import CHANNELS, SPATIAL, TOKENS, Shape, product
+from ..shape import CHANNELS, SPATIAL, TOKENS, Shape
 from . import NO_PARAMS, Params, ShapeOut, flags, rule
 from .passthrough import no_macs, same_rf
 from .saved import Saved
