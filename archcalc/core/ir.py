@@ -332,6 +332,26 @@ class PosEmbed:
 
 
 @dataclass(frozen=True)
+class Bias:
+    """x + P: a learned tensor of `shape` that broadcasts against the sample (a relative position bias).
+    params/buffers: the elements P is made from, where it is gathered from a smaller table (None: P's own)."""
+
+    shape: tuple
+    params: Optional[int] = None
+    buffers: int = 0
+
+
+@dataclass(frozen=True)
+class Gain:
+    """x * P: a learned tensor of `shape` that broadcasts against the sample (a gain per channel, any layout).
+    params/buffers: as for Bias."""
+
+    shape: tuple
+    params: Optional[int] = None
+    buffers: int = 0
+
+
+@dataclass(frozen=True)
 class Layer:
     """One node of the graph: a unique dotted name, a kind, its typed attributes and its input names."""
 

@@ -108,6 +108,28 @@ class LayoutMethods:
         check_positive(self.name, name, count=(count,))
         return self.layer("class_token", ir.ClassToken(count), x, name)
 
+    def bias(self, x, shape, params=None, buffers: int = 0, name=None) -> str:
+        """x + a learned tensor of `shape` (sample axes, numpy broadcasting): its elements are parameters
+        (or `params`, those of a table it is gathered from; `buffers`, an index it reads)."""
+        shape = _learned_shape(self.name, name, shape)
+        return self.layer("bias", ir.Bias(shape, params, buffers), x, name)
+
+    def gain(self, x, shape, params=None, buffers: int = 0, name=None) -> str:
+        """x * a learned tensor of `shape` (sample axes, numpy broadcasting): its elements are parameters
+        (or `params`, as for bias)."""
+        shape = _learned_shape(self.name, name, shape)
+        return self.layer("gain", ir.Gain(shape, params, buffers), x, name)
+
     def pos_embed(self, x, name=None) -> str:
         """A learned position embedding added to the tokens: tokens x C parameters."""
         return self.layer("pos_embed", ir.PosEmbed(), x, name)
+
+
+def _learned_shape(model, name, shape) -> tuple:
+    if isinstance(shape, int) and not isinstance(shape, bool):
+        shape = [shape]
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
+        raise GraphError(f"{_where(model, name)}: shape must be a list of sizes, got {shape!r}")
+    shape = tuple(shape)
+    check_positive(model, name, shape=shape)
+    return shape

@@ -116,6 +116,12 @@ def _join(kind: str, inplace: bool):
         if isinstance(a, Tensor) and isinstance(b, Param) or isinstance(b, Tensor) and isinstance(a, Param):
             x, p = (a, b) if isinstance(a, Tensor) else (b, a)
             return imp.with_param(kind, x, p)
+        if isinstance(a, Param) or isinstance(b, Param):  # parameters combined alone (a weight scaled)
+            p = a if isinstance(a, Param) else b
+            other = b if p is a else a
+            return p.derived(p.shape, *([other] if isinstance(other, Param) else []))
+        if a is BATCH or b is BATCH:
+            raise UnsupportedOp("arithmetic on the batch size (a reshape that folds the batch into another axis)")
         if isinstance(a, Tensor) or isinstance(b, Tensor):
             raise UnsupportedOp(f"{kind} of a tensor and a constant ({type(b if isinstance(a, Tensor) else a).__name__})")
         return _python(kind)(a, b)
@@ -206,7 +212,9 @@ def get_attribute(imp, args, kwargs):
         return obj.shape.rank + 1
     if isinstance(obj, Param) and attr == "shape":
         return obj.shape
-    raise UnsupportedOp(f"getattr(tensor, '{attr}')")
+    from .torch_params import get_tensor_attribute
+
+    return get_tensor_attribute(obj, attr)
 
 
 @method("size")
@@ -228,6 +236,12 @@ def getitem(imp, args, kwargs):
         return imp.index(obj, index)
     if isinstance(obj, (tuple, list)):
         return obj[index]
+    if isinstance(obj, Param):
+        from .torch_params import index_param
+
+        return index_param(obj, index)
+    if isinstance(obj, Moved):
+        return obj.take(imp, index)
     raise UnsupportedOp(f"indexing a {type(obj).__name__}")
 
 
@@ -252,7 +266,33 @@ def permute(imp, args, kwargs):
     x = tensor(args[0], "permute")
     dims = args[1:] if len(args) > 2 or not isinstance(args[1] if len(args) > 1 else None, (tuple, list)) \
         else args[1]
-    return imp.build("permute", x, None, dims=[int(d) for d in (dims or kwargs.get("dims"))])
+    dims = [int(d) % (x.shape.rank + 1) for d in (dims or kwargs.get("dims"))]
+    if dims and dims[0] != 0:  # the batch moves: only an index on the new first axis can follow (q, k, v)
+        return Moved(x, dims)
+    return imp.build("permute", x, None, dims=dims)
+
+
+class Moved:
+    """x.permute(order) with the batch axis moved off the front (timm's qkv.permute(2, 0, 3, 1, 4)): kept
+    unmade until the new first axis is indexed (q, k, v = qkv.unbind(0) or qkv[0]), which becomes a select
+    on that axis and a permute that keeps the batch first."""
+
+    def __init__(self, x: Tensor, order: list):
+        self.x, self.order = x, order
+
+    def take(self, imp, index) -> Tensor:
+        if not isinstance(index, int):
+            raise UnsupportedOp("a permute that moves the batch axis, other than one followed by an index")
+        axis = self.order[0]
+        picked = imp.build("select", self.x, None, dim=axis, index=index)
+        rest = [o - (o > axis) for o in self.order[1:]]
+        if rest[0] != 0:
+            raise UnsupportedOp("a permute that moves the batch axis twice")
+        return picked if rest == sorted(rest) else imp.build("permute", picked, None, dims=rest)
+
+    def unbind(self, imp) -> tuple:
+        size = self.x.shape.dims[self.order[0] - 1]
+        return tuple(self.take(imp, i) for i in range(int(size)))
 
 
 @both(("torch.transpose",), ("transpose",))
@@ -298,17 +338,42 @@ def split(imp, args, kwargs):
 
 @both(("torch.unbind",), ("unbind",))
 def unbind(imp, args, kwargs):
-    x = tensor(args[0], "unbind")
     dim = arg(args, kwargs, 1, "dim", 0)
+    if isinstance(args[0], Moved) and dim == 0:
+        return args[0].unbind(imp)
+    x = tensor(args[0], "unbind")
     return tuple(imp.build("select", x, None, dim=imp.torch_dim(dim, x), index=i)
                  for i in range(imp.axis_size(x, dim)))
 
 
+@both(("torch.unsqueeze",), ("unsqueeze",))
+def unsqueeze(imp, args, kwargs):
+    x = tensor(args[0], "unsqueeze")
+    dim = int(arg(args, kwargs, 1, "dim"))
+    dim = dim if dim >= 0 else x.shape.rank + 2 + dim
+    if dim == 0:
+        raise UnsupportedOp("unsqueeze before the batch axis")
+    return imp.reshape(x, [BATCH, *x.shape.dims[:dim - 1], 1, *x.shape.dims[dim - 1:]])
+
+
+@both(("torch.squeeze",), ("squeeze",))
+def squeeze(imp, args, kwargs):
+    x = tensor(args[0], "squeeze")
+    dim = arg(args, kwargs, 1, "dim")
+    dims = list(x.shape.dims)
+    if dim is None:
+        keep = [d for d in dims if d != 1]
+    elif int(dim) == 0 or int(dim) == -len(dims) - 1:
+        raise UnsupportedOp("squeeze of the batch axis")
+    else:
+        at = (int(dim) - 1) if int(dim) > 0 else len(dims) + int(dim)
+        keep = dims[:at] + dims[at + 1:] if dims[at] == 1 else dims
+    return x if keep == dims else imp.reshape(x, [BATCH, *keep])
+
+
 @method("expand")
 def expand(imp, args, kwargs):
-    if isinstance(args[0], Param):
-        return args[0]  # a parameter broadcast over the batch (a class token): the cat that follows reads it
     raise UnsupportedOp(".expand() of an activation")
 
 
-from . import torch_functional  # noqa: E402,F401  (registers the functional forms of the layers)
+from . import torch_functional, torch_params  # noqa: E402,F401  (they register their handlers here)

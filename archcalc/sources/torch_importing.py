@@ -45,7 +45,7 @@ class ImportingMethods:
         """Parameters read directly by an operation: counted by that operation's layer."""
         for p in params:
             if isinstance(p, Param):
-                self.params_seen.add(p.name)
+                self.params_seen.update(name for name, _, _ in p.sources())
             elif p is not None:
                 raise UnsupportedOp(f"a computed weight ({type(p).__name__})")
 
@@ -99,8 +99,9 @@ class ImportingMethods:
                 position = item + size if item < 0 and not is_symbolic(size) else item
                 out = self.build("select", out, None, dim=dim, index=position)
                 continue
-            if not isinstance(item, slice) or item.step not in (None, 1):
-                raise UnsupportedOp(f"indexing with {type(item).__name__}")
+            if not isinstance(item, slice) or item.step not in (None, 1) or \
+                    any(v is not None and not isinstance(v, int) for v in (item.start, item.stop)):
+                raise UnsupportedOp(f"indexing with {type(item).__name__} (a slice of step 1 with whole-number ends)")
             if item != slice(None):
                 size = out.shape.dims[dim - 1]
                 start, stop, _ = item.indices(size) if not is_symbolic(size) else (item.start or 0, item.stop, 1)
@@ -161,4 +162,14 @@ class ImportingMethods:
                 list(dims) == per_channel[len(per_channel) - len(dims):]:
             self.uses(p)
             return self.build("scale", x, None)
-        raise UnsupportedOp(f"{kind} of an activation and a parameter of shape {tuple(p.shape)}")
+        return self.learned(kind, x, p, dims)
+
+    def learned(self, kind: str, x: Tensor, p: Param, dims: tuple) -> Tensor:
+        """Any other parameter joined to x: the bias or gain kind, with the elements it is made of."""
+        if len(dims) > x.shape.rank:
+            raise UnsupportedOp(f"{kind} of an activation and a parameter of shape {tuple(p.shape)}")
+        params = sum(n for _, n, buffer in p.sources() if not buffer)
+        buffers = sum(n for _, n, buffer in p.sources() if buffer)
+        self.uses(p)
+        return self.build("bias" if kind == "add" else "gain", x, None, shape=list(dims), params=params,
+                          buffers=buffers)

@@ -28,10 +28,15 @@ def is_leaf(m) -> bool:
 
 
 def _plain_timm_attention(m) -> bool:
-    """timm's ViT Attention without q/k norms or extras: qkv, softmax(q k^T) v, proj."""
+    """timm's ViT Attention (timm.layers.attention) without q/k norms or extras: qkv, softmax(q k^T) v, proj,
+    both projections plain nn.Linear of the model's width."""
     norms = [getattr(m, n, None) for n in ("q_norm", "k_norm", "norm")]
     plain_norms = all(n is None or type(n).__name__ == "Identity" for n in norms)
-    return hasattr(m, "qkv") and hasattr(m, "proj") and hasattr(m, "num_heads") and plain_norms
+    qkv, proj = getattr(m, "qkv", None), getattr(m, "proj", None)
+    linear = all(type(p).__name__ == "Linear" and type(p).__module__.startswith("torch.nn") for p in (qkv, proj))
+    return (type(m).__module__ in ("timm.layers.attention", "timm.models.vision_transformer") and linear
+            and plain_norms and hasattr(m, "num_heads") and qkv.out_features == 3 * qkv.in_features
+            and proj.in_features == qkv.in_features)
 
 
 def one(imp, args) -> Tensor:

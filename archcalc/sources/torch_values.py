@@ -26,13 +26,24 @@ class Tensor:
 
 @dataclass(frozen=True)
 class Param:
-    """A parameter or buffer read directly (get_attr): its qualified name and full shape."""
+    """A parameter or buffer read directly (get_attr), or a tensor computed from such alone (a reshaped
+    gain, a bias gathered from a table by an index): its shape, and the parameters and buffers it is made of
+    (qualified names with their elements), which the layer that uses it counts."""
 
     name: str
     shape: tuple
     numel: int
     trainable: bool
     is_buffer: bool
+    parts: tuple = ()  # ((qualified name, elements, is_buffer), ...); empty: this tensor itself
+
+    def sources(self) -> tuple:
+        return self.parts or ((self.name, self.numel, self.is_buffer),)
+
+    def derived(self, shape, *others) -> "Param":
+        """A tensor made from this one (and `others`) with another shape."""
+        parts = tuple(dict.fromkeys(self.sources() + tuple(s for o in others for s in o.sources())))
+        return Param(self.name, tuple(shape), self.numel, self.trainable, self.is_buffer, parts)
 
 
 class _Batch:

@@ -122,6 +122,28 @@ class PosEmbed(nn.Module):
         nn.init.trunc_normal_(self.pos_embed, std=0.02)
 
 
+class Learned(nn.Module):
+    """x + P or x * P with a learned P of the given sample shape (batch axis 1)."""
+
+    def __init__(self, shape: tuple, op: str):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(*shape) if op == "add" else torch.ones(*shape))
+        self.op = op
+
+    def forward(self, x):
+        return x + self.weight if self.op == "add" else x * self.weight
+
+
+@makes("bias")
+def make_bias(a, xs):
+    return Learned(a.shape, "add")
+
+
+@makes("gain")
+def make_gain(a, xs):
+    return Learned(a.shape, "mul")
+
+
 @makes("reshape")
 def make_reshape(a, xs):
     return Reshape(a.sizes)
