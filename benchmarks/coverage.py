@@ -450,6 +450,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=4, help="worker processes in parallel (default 4)")
     parser.add_argument("--timeout", type=float, default=60, help="seconds per model before 'timeout' (default 60)")
     parser.add_argument("--out", type=Path, default=OUT, help="output folder (default reports/coverage)")
+    parser.add_argument("--recheck", default="",
+                        help="re-run only the models whose status in the existing report is one of these "
+                             "(comma-separated, e.g. crash,timeout) and merge them in: after a transient failure")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -471,6 +474,11 @@ def main() -> None:
         if args.limit:
             sources = sources[:args.limit]
             note = (note + " " if note else "") + f"Only the first {len(sources)} (--limit) of {len(full)} models."
+        previous = None
+        if args.recheck:
+            previous = json.loads((args.out / f"{name}.json").read_text())
+            wanted = set(args.recheck.split(","))
+            sources = [r["model"] for r in previous["results"] if r["status"] in wanted]
         print(f"{name}: {len(sources)} models, {args.jobs} jobs, timeout {args.timeout:g} s", flush=True)
         start = time.time()
         commit = _commit()  # at the start: others may commit while the sweep runs
@@ -479,13 +487,24 @@ def main() -> None:
             print(f"[{k:4d}/{n}] {r['status']:11s} {r['seconds']:6.1f}s  {r['model']}", flush=True)
 
         results = sweep(sources, args.jobs, args.timeout, progress)
+        if previous is not None:  # merge the re-checked models into the earlier report, keeping its header
+            fresh = {r["model"]: r for r in results}
+            results = [fresh.get(r["model"], r) for r in previous["results"]]
+            note = previous.get("note", "")
+            note = (note + " " if note else "") + (f"{len(fresh)} models ({args.recheck}) re-checked with --recheck "
+                                                   f"at commit {_commit()}.")
+            print(f"re-checked {len(fresh)}: " + ", ".join(f"{s} {sum(r['status'] == s for r in fresh.values())}"
+                                                         for s in STATUSES))
         command = "python benchmarks/coverage.py --" + name + \
             (f" --sample {args.sample}" if args.sample else "") + (f" --limit {args.limit}" if args.limit else "") + \
             f" --jobs {args.jobs} --timeout {args.timeout:g}"
         meta = {"list": name, "command": command, "date": datetime.date.today().isoformat(), "commit": commit,
-                "versions": _versions(), "models_in_list": len(full), "models_checked": len(sources),
+                "versions": _versions(), "models_in_list": len(full), "models_checked": len(results),
                 "note": note, "timeout": args.timeout, "jobs": args.jobs,
                 "wall_seconds": round(time.time() - start, 1)}
+        if previous is not None:
+            meta.update({k: previous[k] for k in ("command", "date", "commit", "jobs", "timeout") if k in previous})
+            meta["wall_seconds"] = previous.get("wall_seconds", 0) + meta["wall_seconds"]
         tot = write(name, results, meta, args.out)
         print(f"\n{name}: " + ", ".join(f"{s} {tot[s]}" for s in STATUSES) +
               f"; ok {tot['ok_pct_of_built']} % of {tot['built']} that build; {meta['wall_seconds']} s; "

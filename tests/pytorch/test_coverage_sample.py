@@ -35,10 +35,12 @@ TORCHVISION_UNSUPPORTED = {
 TIMM_SAMPLE = [
     "resnet10t", "seresnet18", "resnetv2_18", "resnext26ts", "legacy_seresnet18",  # ResNet family
     "regnetx_002", "regnety_002", "regnetz_005",  # RegNets
-    "mobilenetv3_small_050", "mnasnet_small", "semnasnet_050", "spnasnet_100", "tinynet_e", "mixnet_s",
-    "lcnet_035", "hardcorenas_a",  # MobileNet / EfficientNet-style NAS nets
-    "rexnet_100", "repvgg_a0", "repghostnet_050", "ghostnetv2_100", "fasternet_t0", "starnet_s050",
-    "hgnetv2_b0", "dla46_c", "selecsls42", "vovnet39a", "mambaout_femto",  # other convnets
+    "efficientnet_b0", "efficientnet_lite0", "efficientnet_es", "mobilenetv2_050", "mobilenetv3_small_050",
+    "mobilenetv4_conv_small", "mnasnet_small", "semnasnet_050", "spnasnet_100", "fbnetc_100", "tinynet_e",
+    "mixnet_s", "lcnet_035", "hardcorenas_a",  # EfficientNet / MobileNet-style NAS nets
+    "rexnet_100", "repvgg_a0", "ghostnet_100", "repghostnet_050", "ghostnetv2_100", "fasternet_t0",
+    "starnet_s050", "dla46_c", "selecsls42", "darknet17", "cs3darknet_focus_s", "gernet_s", "mambaout_femto",
+    # other convnets
     "deit_tiny_patch16_224", "vit_tiny_patch16_224", "flexivit_small",  # ViTs
     "mixer_s16_224", "gmixer_12_224", "gmlp_ti16_224",  # MLP-mixers
 ]
