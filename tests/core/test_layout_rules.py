@@ -2,6 +2,8 @@
 softmax and slice: shapes with their axis roles, figures written as arithmetic from each kind's definition,
 receptive fields, views against copies, symbolic sizes, and the errors (Python and the CLI). No torch."""
 
+import math
+
 import pytest
 import sympy
 
@@ -252,3 +254,35 @@ def test_channels_last_spec_refuses_an_image_input(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert "3x224x224" in err and "tokens x channels" in err
+
+
+@pytest.mark.parametrize("kind, shape, params, buffers", [
+    ("bias", [6, 6], None, 0),  # a learned 6x6 map added to every channel: 36 parameters
+    ("bias", [1, 6, 6], 20, 36),  # gathered from a 20-element table by a 36-element index (relative position)
+    ("gain", [4, 1, 1], None, 0),  # one factor per channel, channels first
+    ("gain", [6], None, 0),  # one factor per position of the last axis
+])
+def test_learned_bias_and_gain(kind, shape, params, buffers):
+    net = Net("learned", input=(4, 6, 6))
+    getattr(net, kind)(net.input, shape, params=params, buffers=buffers, name="p")
+    s = archcalc.analyze(net.graph()).layer("p")
+    own = math.prod(shape) if params is None else params
+    assert (s.params, s.buffers, s.macs) == (own, buffers, 0)
+    assert s.other_ops == 4 * 6 * 6 and s.activation_elems == 4 * 6 * 6  # one add or multiply per element
+    assert str(s.out_shape) == "4x6x6" and s.rf.size == (1, 1)
+
+
+def test_a_learned_tensor_that_would_grow_the_input_is_refused():
+    net = Net("learned", input=(4, 6, 6))
+    net.bias(net.input, [2, 4, 6, 6], name="p")
+    with pytest.raises(ShapeError, match="layer 'p'.*would grow the input"):
+        archcalc.analyze(net.graph())
+
+
+@pytest.mark.parametrize("permuted", [False, True])
+def test_contiguous_copies_only_a_permuted_tensor(permuted):
+    net = Net("contiguous", input=(4, 6, 8))
+    x = net.permute(net.input, [0, 2, 3, 1]) if permuted else net.input
+    net.contiguous(x, name="c")
+    s = archcalc.analyze(net.graph()).layer("c")
+    assert s.activation_elems == (4 * 6 * 8 if permuted else 0) and s.out_shape.contiguous

@@ -291,3 +291,14 @@ def test_elementwise_output_keeps_a_permuted_layout(batch):
     assert report.layer("flat").activation_elems == 2 * 6 * 6  # a copy, as torch makes
     result = verify(net.graph(), batch=batch)
     assert result.ok, [(c.layer, c.figure, c.analytic, c.measured) for c in result.failures()]
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+def test_learned_tensors_and_contiguous_against_torch(batch):
+    net = Net("learned", input=(4, 6, 6))
+    x = net.bias(net.input, [6, 6])
+    x = net.gain(net.permute(x, [0, 2, 3, 1]), [4])
+    x = net.contiguous(x)
+    net.flatten(net.gain(x, [6, 1, 4]))
+    result = verify(net.graph(), batch=batch)
+    assert result.ok, [(c.layer, c.figure, c.analytic, c.measured) for c in result.failures()]
