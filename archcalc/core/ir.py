@@ -332,6 +332,14 @@ class PosEmbed:
 
 
 @dataclass(frozen=True)
+class Scalar:
+    """x op value with a constant: op add, sub, rsub (value - x), mul, div, rdiv (value / x) or pow."""
+
+    op: str
+    value: float
+
+
+@dataclass(frozen=True)
 class Bias:
     """x + P: a learned tensor of `shape` that broadcasts against the sample (a relative position bias).
     params/buffers: the elements P is made from, where it is gathered from a smaller table (None: P's own)."""

@@ -120,6 +120,15 @@ class LayoutMethods:
         shape = _learned_shape(self.name, name, shape)
         return self.layer("gain", ir.Gain(shape, params, buffers), x, name)
 
+    def scalar(self, x, op: str, value: float, name=None) -> str:
+        """x op a constant (op: add, sub, rsub, mul, div, rdiv, pow): x * 0.5, x + 1, x ** 2."""
+        from ..core.rules.scalar import OPS
+
+        if op not in OPS or isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            raise GraphError(f"{_where(self.name, name)}: scalar needs op in {', '.join(OPS)} and a number, "
+                             f"got {op!r}, {value!r}")
+        return self.layer("scalar", ir.Scalar(op, float(value)), x, name)
+
     def pos_embed(self, x, name=None) -> str:
         """A learned position embedding added to the tokens: tokens x C parameters."""
         return self.layer("pos_embed", ir.PosEmbed(), x, name)

@@ -123,7 +123,7 @@ def _join(kind: str, inplace: bool):
         if a is BATCH or b is BATCH:
             raise UnsupportedOp("arithmetic on the batch size (a reshape that folds the batch into another axis)")
         if isinstance(a, Tensor) or isinstance(b, Tensor):
-            raise UnsupportedOp(f"{kind} of a tensor and a constant ({type(b if isinstance(a, Tensor) else a).__name__})")
+            return _with_constant(imp, kind, a, b)
         return _python(kind)(a, b)
     return handler
 
@@ -138,6 +138,18 @@ METHODS["mul"] = _join("mul", False)
 METHODS["mul_"] = _join("mul", True)
 
 
+def _with_constant(imp, kind: str, a, b):
+    """x + 1, 0.5 * x, x - m, 1 / x: the scalar kind (a number the model holds, never an input size)."""
+    x, value, swapped = (a, b, False) if isinstance(a, Tensor) else (b, a, True)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UnsupportedOp(f"{kind} of a tensor and a {type(value).__name__}")
+    op = {"add": "add", "mul": "mul", "sub": "rsub" if swapped else "sub",
+          "truediv": "rdiv" if swapped else "div", "pow": "pow"}[kind]
+    if op == "pow" and swapped:
+        raise UnsupportedOp("a number raised to a tensor's power")
+    return imp.build("scalar", x, None, op=op, value=float(value))
+
+
 def _python(kind):
     return {"add": operator.add, "mul": operator.mul}[kind]
 
@@ -147,6 +159,13 @@ COMPARISONS = (operator.eq, operator.ne, operator.lt, operator.le, operator.gt, 
 
 def _sizes_op(op):
     def handler(imp, args, kwargs):
+        if op.__name__ == "sub" and len(args) == 2 and all(isinstance(a, Tensor) for a in args):
+            return imp.build("add", list(args), None)  # x - y: an add of -y, one op per element, nothing kept
+        if op.__name__ in ("sub", "truediv", "pow") and len(args) == 2 and any(isinstance(a, Tensor) for a in args):
+            return _with_constant(imp, op.__name__, *args)
+        if any(isinstance(a, Param) for a in args) and op.__name__ in ("sub", "truediv", "pow", "neg"):
+            p = next(a for a in args if isinstance(a, Param))
+            return p.derived(p.shape)
         if any(isinstance(a, (Tensor, Param)) for a in args):
             raise UnsupportedOp(f"operator.{op.__name__} on a tensor")
         if any(a is BATCH for a in args):
@@ -377,3 +396,16 @@ def expand(imp, args, kwargs):
 
 
 from . import torch_functional, torch_params  # noqa: E402,F401  (they register their handlers here)
+
+
+@both(("torch.square",), ("square",))
+def square(imp, args, kwargs):
+    return imp.build("scalar", tensor(args[0], "square"), None, op="pow", value=2.0)
+
+
+@method("reshape_as", "view_as")
+def reshape_as(imp, args, kwargs):
+    x, other = tensor(args[0], "reshape_as"), args[1]
+    if isinstance(other, Tensor):
+        return imp.reshape(x, [BATCH, *other.shape.dims])
+    raise UnsupportedOp(".reshape_as() of a parameter's shape")

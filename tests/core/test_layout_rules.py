@@ -286,3 +286,19 @@ def test_contiguous_copies_only_a_permuted_tensor(permuted):
     net.contiguous(x, name="c")
     s = archcalc.analyze(net.graph()).layer("c")
     assert s.activation_elems == (4 * 6 * 8 if permuted else 0) and s.out_shape.contiguous
+
+
+@pytest.mark.parametrize("op, value, text", [("mul", 0.5, "x * 0.5"), ("add", 1, "x + 1"), ("rsub", 1, "1 - x"),
+                                             ("div", 2, "x / 2"), ("rdiv", 1, "1 / x"), ("pow", 2, "x ** 2")])
+def test_scalar_ops(op, value, text):
+    net = Net("scalar", input=(4, 6, 6))
+    net.scalar(net.input, op, value, name="s")
+    s = archcalc.analyze(net.graph()).layer("s")
+    assert (s.params, s.macs, s.other_ops, s.activation_elems) == (0, 0, 4 * 6 * 6, 4 * 6 * 6)
+    assert s.derivation == text
+
+
+def test_scalar_refuses_an_unknown_op():
+    net = Net("scalar", input=(4, 6, 6))
+    with pytest.raises(GraphError, match="scalar needs op"):
+        net.scalar(net.input, "mod", 2)

@@ -302,3 +302,13 @@ def test_learned_tensors_and_contiguous_against_torch(batch):
     net.flatten(net.gain(x, [6, 1, 4]))
     result = verify(net.graph(), batch=batch)
     assert result.ok, [(c.layer, c.figure, c.analytic, c.measured) for c in result.failures()]
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+def test_scalar_ops_against_torch(batch):
+    net = Net("scalar", input=(4, 6, 6))
+    x = net.conv(net.input, 4, 1)
+    for op, value in (("mul", 0.5), ("add", 1.0), ("rsub", 1.0), ("div", 2.0), ("pow", 2.0), ("rdiv", 1.0)):
+        x = net.scalar(x, op, value)
+    result = verify(net.graph(), batch=batch)
+    assert result.ok, [(c.layer, c.figure, c.analytic, c.measured) for c in result.failures()]

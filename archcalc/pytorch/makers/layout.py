@@ -134,6 +134,22 @@ class Learned(nn.Module):
         return x + self.weight if self.op == "add" else x * self.weight
 
 
+class ScalarOp(nn.Module):
+    def __init__(self, op: str, value: float):
+        super().__init__()
+        self.op, self.value = op, value
+
+    def forward(self, x):
+        v = self.value
+        return {"add": lambda: x + v, "sub": lambda: x - v, "rsub": lambda: v - x, "mul": lambda: x * v,
+                "div": lambda: x / v, "rdiv": lambda: v / x, "pow": lambda: x ** v}[self.op]()
+
+
+@makes("scalar")
+def make_scalar(a, xs):
+    return ScalarOp(a.op, a.value)
+
+
 @makes("bias")
 def make_bias(a, xs):
     return Learned(a.shape, "add")
