@@ -11,7 +11,7 @@ from ...errors import ShapeError
 from ..ir import Scalar
 from . import NO_PARAMS, ShapeOut, flags, rule
 from .passthrough import no_macs, same_rf
-from .saved import Saved
+from .saved import Extra, Saved
 
 OPS = {"add": "+", "sub": "-", "rsub": "-", "mul": "*", "div": "/", "rdiv": "/", "pow": "**"}
 
@@ -45,5 +45,10 @@ def scalar_activation(a, ins, out):
 
 @rule("scalar", "saved")
 def scalar_saved(a: Scalar, ins, out, device):
-    """A power keeps its input; a sum or product with a number keeps nothing."""
-    return Saved(inputs=(0,)) if a.op == "pow" else Saved()
+    """A power keeps its input; v / x is torch's reciprocal(x) * v, and the reciprocal keeps its result (a
+    tensor of its own); a sum or product with a number keeps nothing."""
+    if a.op == "pow":
+        return Saved(inputs=(0,))
+    if a.op == "rdiv":
+        return Saved(extras=(Extra("reciprocal of the input", out.elements),))
+    return Saved()
