@@ -471,6 +471,11 @@ def main() -> None:
             note = (f"A deterministic sample: {len(sources)} of the {len(full)} models of the list (every "
                     f"{len(full) / len(sources):.2f}-th name, alphabetically, so every family is represented), "
                     "not the whole list.")
+        if name == "torchvision":
+            note = (note + " " if note else "") + (
+                "The segmentation models are checked as NAME?weights_backbone=none: archcalc's loader passes "
+                "weights=None only, and their builders then default to downloading ImageNet backbone weights "
+                "(an error without a network).")
         if args.limit:
             sources = sources[:args.limit]
             note = (note + " " if note else "") + f"Only the first {len(sources)} (--limit) of {len(full)} models."

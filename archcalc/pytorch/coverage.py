@@ -36,7 +36,9 @@ def measured(module, shape: tuple) -> tuple:
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+    # autograd on (the meta device keeps no memory anyway): under no_grad torch's module tracker fails on a
+    # module called on a parameter (CaiT's, PiT's), and the model would be misjudged
+    with FlopCounterMode(display=False) as counter:
         out = module(torch.empty((1, *shape), device="meta"))
     out = _first_tensor(out)
     return counter.get_total_flops() // 2, list(out.shape[1:]) if out is not None else None
@@ -82,6 +84,10 @@ def check(source: str, odd: tuple = (3, 199, 199)) -> Coverage:
         result.params, result.macs, result.shape = _figures(source, module, shape)
     except ArchcalcError as err:
         result.status, result.reasons = "unsupported", str(err).splitlines()
+        result.seconds = time.perf_counter() - start
+        return result
+    except Exception as err:  # not an ArchcalcError: an archcalc bug, reported as such
+        result.status, result.reasons = "crash", [f"{type(err).__name__}: {str(err)[:160]}"]
         result.seconds = time.perf_counter() - start
         return result
     if (result.params, result.macs, result.shape) != (result.torch_params, result.torch_macs, result.torch_shape):

@@ -136,7 +136,13 @@ def _torchvision(name: str, text: str, kwargs: dict) -> TorchModel:
         close = difflib.get_close_matches(name, known, n=3)
         hint = f"; did you mean {' or '.join('torchvision:' + c for c in close)}?" if close else ""
         raise UnknownModelError(f"unknown torchvision model '{name}'{hint}")
-    module = _build(lambda **kw: tv.models.get_model(name, weights=None, **kw), kwargs, text)
+    import inspect
+
+    builder = tv.models.get_model_builder(name)
+    fixed = {"weights": None}
+    if "weights_backbone" in inspect.signature(builder).parameters:  # segmentation: no backbone download either
+        fixed["weights_backbone"] = None
+    module = _build(lambda **kw: builder(**{**fixed, **kw}), kwargs, text)
     return TorchModel(module, text, _torchvision_input(tv, name, module), f"torchvision.models.{name} (weights=None)",
                       kwargs)
 
