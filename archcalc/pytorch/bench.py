@@ -93,7 +93,8 @@ def tf32_allowed() -> bool:
 def build_model(name: str, device: str, dtype: str, input=None):
     """(module in eval mode with random weights on `device` in `dtype`, layer_modules or None).
 
-    torchvision-named zoo entries come from torchvision (weights=None, the entry's kwargs); any other model
+    A PyTorch source (torchvision:, timm:, a file) is the model itself; torchvision-named zoo entries come from
+    torchvision (weights=None, the entry's kwargs); any other model
     (a zoo entry, a spec file) from archcalc.pytorch.build.build_module (sized by a dry run at `input`,
     (C, H, W), the model's default when None), whose `layer_modules` map the analytic layer names to modules.
     """
@@ -101,9 +102,13 @@ def build_model(name: str, device: str, dtype: str, input=None):
 
     from ..sources import resolve, zoo_entry
 
+    from ..sources.torch_models import is_torch_source
+
     entry = zoo_entry(name)
     layer_modules = None
-    if entry is not None and entry.torchvision:
+    if isinstance(name, str) and is_torch_source(name):  # the PyTorch model itself, materialised and initialised
+        module = _materialised(name, device)
+    elif entry is not None and entry.torchvision:
         from ..sources.torchvision_import import models
 
         builder = getattr(models(), entry.torchvision)
@@ -115,6 +120,24 @@ def build_model(name: str, device: str, dtype: str, input=None):
         module = build_module(resolve(name), device, torch_dtype(dtype), input=input)
         layer_modules = getattr(module, "layer_modules", None)
     return module.to(device=device, dtype=torch_dtype(dtype)).eval(), layer_modules
+
+
+def _materialised(name: str, device: str):
+    """The named PyTorch model (built on meta by the importer) on `device`, each module's own init run."""
+    import copy
+
+    import torch
+
+    from ..sources import _torch_model
+
+    module = copy.deepcopy(_torch_model(name, ()).module).to_empty(device=device)
+    with torch.no_grad():
+        for m in module.modules():
+            if hasattr(m, "reset_parameters"):
+                m.reset_parameters()
+            if hasattr(m, "reset_running_stats"):
+                m.reset_running_stats()
+    return module
 
 
 def time_callable(fn: Callable, *, repeats: int, warmup: int, device: str) -> list:

@@ -146,3 +146,12 @@ def test_the_analytic_path_of_a_spec_still_never_imports_torch():
              "assert not [m for m in ('torch', 'timm') if m in sys.modules]")
     root = Path(__file__).resolve().parents[2]
     assert subprocess.run([sys.executable, "-c", probe], cwd=root).returncode == 0
+
+
+def test_bench_times_the_module_itself():
+    from archcalc.pytorch.bench import build_model
+
+    module, layer_modules = build_model("torchvision:resnet18", "cpu", "float32")
+    assert type(module).__name__ == "ResNet" and layer_modules is None  # torchvision's own, not a rebuild
+    assert sum(p.numel() for p in module.parameters()) == 11_689_512
+    assert all(p.device.type == "cpu" and torch.isfinite(p).all() for p in module.parameters())  # initialised
