@@ -55,6 +55,14 @@ class ReduceMean:
 
 
 @dataclass(frozen=True)
+class ReduceSum:
+    """x.sum(axes, keepdim): the sum over some axes (SKNet's sum of its branches)."""
+
+    axes: tuple
+    keepdim: bool = False
+
+
+@dataclass(frozen=True)
 class Matmul:
     """torch.matmul / bmm of two inputs (..., n, k) @ (..., k, m) -> (..., n, m); leading axes broadcast."""
 

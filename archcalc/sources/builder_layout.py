@@ -92,6 +92,14 @@ class LayoutMethods:
             raise GraphError(f"{_where(self.name, name)}: reduce_mean needs at least one dim")
         return self.layer("reduce_mean", ir.ReduceMean(axes, bool(keepdim)), x, name)
 
+    def reduce_sum(self, x, dim, keepdim: bool = False, name=None) -> str:
+        """x.sum(dim, keepdim) over one or more axes (torch's dims): SKNet's sum over its branches."""
+        dims = list(dim) if isinstance(dim, (list, tuple)) else [dim]
+        axes = tuple(sample_axis(self.name, name, d) for d in dims)
+        if not axes:
+            raise GraphError(f"{_where(self.name, name)}: reduce_sum needs at least one dim")
+        return self.layer("reduce_sum", ir.ReduceSum(axes, bool(keepdim)), x, name)
+
     def matmul(self, xs, name=None) -> str:
         """torch.matmul / bmm of two inputs: (..., n, k) @ (..., k, m); n x k x m MACs per leading index."""
         return self.layer("matmul", ir.Matmul(), xs, name)

@@ -3,7 +3,7 @@ mean, chunk/split/unbind, unsqueeze/squeeze): registered in torch_functions' tab
 
 from __future__ import annotations
 
-from .torch_functions import arg, both, method, tensor
+from .torch_functions import arg, both, fn, method, tensor
 from .torch_values import BATCH, Tensor, UnsupportedOp
 
 
@@ -136,3 +136,28 @@ def squeeze(imp, args, kwargs):
 @method("expand")
 def expand(imp, args, kwargs):
     raise UnsupportedOp(".expand() of an activation")
+
+
+@both(("torch.sum",), ("sum",))
+def sum_(imp, args, kwargs):
+    x = tensor(args[0], "sum")
+    dims = arg(args, kwargs, 1, "dim")
+    if dims is None:
+        raise UnsupportedOp("sum over every axis, the batch included")
+    dims = list(dims) if isinstance(dims, (list, tuple)) else [dims]
+    return imp.build("reduce_sum", x, None, dim=dims, keepdim=bool(arg(args, kwargs, 2, "keepdim", False)))
+
+
+@fn("torch.stack")
+def stack(imp, args, kwargs):
+    """torch.stack(tensors, dim): each with a unit axis at dim (a view), then one concat along it."""
+    parts = list(arg(args, kwargs, 0, "tensors"))
+    dim = int(arg(args, kwargs, 1, "dim", 0))
+    if not parts or not all(isinstance(p, Tensor) for p in parts):
+        raise UnsupportedOp("torch.stack of anything but activations")
+    rank = parts[0].shape.rank + 2  # with the batch, after the new axis
+    dim = dim % rank
+    if dim == 0:
+        raise UnsupportedOp("torch.stack along the batch axis")
+    grown = [imp.reshape(p, [BATCH, *p.shape.dims[:dim - 1], 1, *p.shape.dims[dim - 1:]]) for p in parts]
+    return imp.build("concat", grown, None, dim=dim)

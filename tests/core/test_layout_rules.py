@@ -302,3 +302,11 @@ def test_scalar_refuses_an_unknown_op():
     net = Net("scalar", input=(4, 6, 6))
     with pytest.raises(GraphError, match="scalar needs op"):
         net.scalar(net.input, "mod", 2)
+
+
+def test_reduce_sum_over_axes():
+    net = Net("sum", input=(3, 4, 5, 6))
+    net.reduce_sum(net.input, 1, name="s")  # torch's dim 1: the first axis of the sample
+    s = archcalc.analyze(net.graph()).layer("s")
+    assert str(s.out_shape) == "4x5x6" and s.params == 0 and s.macs == 0
+    assert s.other_ops == 3 * 4 * 5 * 6 - 4 * 5 * 6  # (n - 1) adds per output, n = 3

@@ -155,3 +155,23 @@ def test_bench_times_the_module_itself():
     assert type(module).__name__ == "ResNet" and layer_modules is None  # torchvision's own, not a rebuild
     assert sum(p.numel() for p in module.parameters()) == 11_689_512
     assert all(p.device.type == "cpu" and torch.isfinite(p).all() for p in module.parameters())  # initialised
+
+
+class _Selective(torch.nn.Module):
+    """SKNet's shape of join: two branches stacked on a new axis, then summed over it."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Conv2d(4, 8, 3, padding=1)
+        self.b = torch.nn.Conv2d(4, 8, 5, padding=2)
+
+    def forward(self, x):
+        return torch.stack([self.a(x), self.b(x)], dim=1).sum(dim=1) * 0.5
+
+
+def test_stack_sum_and_a_constant_match_torch():
+    model = _Selective().eval()
+    report = archcalc.analyze(model, input=(4, 8, 8))
+    params, macs, shape = torch_figures(model, (4, 8, 8))
+    assert (report.totals["params"], report.totals["macs"], report.layers[-1].out_shape.as_list()) == (params, macs, shape)
+    assert [s.kind for s in report.layers][-3:] == ["concat", "reduce_sum", "scalar"]

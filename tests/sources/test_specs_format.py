@@ -240,7 +240,7 @@ def test_every_kind_a_spec_offers_builds(tmp_path):
                 "conv_transpose": {"out_channels": 4, "kernel": 1}, "pad": {"pads": 1}, "upsample": {"scale": 2},
                 "slice": {"start": 0, "stop": 2}, "channel_shuffle": {"groups": 2}, "reshape": {"sizes": [16, -1]},
                 "permute": {"dims": [0, 2, 3, 1]}, "transpose": {"dim0": 1, "dim1": 3},
-                "select": {"dim": 2, "index": 3}, "reduce_mean": {"dim": [2, 3]}, "attention": {"heads": 2},
+                "select": {"dim": 2, "index": 3}, "reduce_mean": {"dim": [2, 3]}, "reduce_sum": {"dim": 1}, "attention": {"heads": 2},
                 "bias": {"shape": [4, 1, 1]}, "gain": {"shape": [4]}, "scalar": {"op": "mul", "value": 0.5}}
     tokens = [{"kind": "flatten", "start_dim": 2}, {"kind": "transpose", "dim0": 1, "dim1": 2}]  # 16 x 4
     from archcalc.sources.specs.kinds import makers

@@ -3,6 +3,7 @@
 - `class_token`: learned tokens put before the patch tokens (Dosovitskiy et al. 2021): torch.cat of the
   expanded parameter and the tokens, a copy; C parameters per token.
 - `pos_embed`: a learned embedding added to every token: tokens x C parameters, one add per element.
+- `reduce_sum`: x.sum(axes): (n - 1) adds per output.
 - `reduce_mean`: x.mean(axes): (n - 1) adds and a divide per output, n the elements averaged; a global
   average pool when the axes are the spatial ones.
 """
@@ -10,14 +11,15 @@
 from __future__ import annotations
 
 from ...errors import ShapeError
-from ..ir import ClassToken, PosEmbed, ReduceMean
+from ..ir import ClassToken, PosEmbed, ReduceMean, ReduceSum  # noqa: F401 (ReduceSum: the sum's attributes)
 from ..receptive import global_rf
 from ..shape import CHANNELS, SPATIAL, TOKENS, Shape
 from . import NO_PARAMS, Params, ShapeOut, flags, rule
 from .passthrough import no_macs, same_rf
 from .saved import Saved
 
-KINDS = ("class_token", "pos_embed", "reduce_mean")
+KINDS = ("class_token", "pos_embed", "reduce_mean", "reduce_sum")
+REDUCE = ("reduce_mean", "reduce_sum")
 flags(KINDS, weighted=False, moves_bytes=True, any_layout=True)
 rule(KINDS, "macs")(no_macs)
 
@@ -55,17 +57,17 @@ def pos_embed_params(a: PosEmbed, ins):
     return Params(weights=ins[0].elements)
 
 
-rule("reduce_mean", "params")(lambda a, ins: NO_PARAMS)
+rule(REDUCE, "params")(lambda a, ins: NO_PARAMS)
 
 
 def _axes(a: ReduceMean, x: Shape) -> tuple:
-    axes = tuple(sorted({x.axis(axis, "reduce_mean axis") for axis in a.axes}))
+    axes = tuple(sorted({x.axis(axis, "reduce axis") for axis in a.axes}))
     if len(axes) != len(a.axes):
         raise ShapeError(f"reduce_mean over {list(a.axes)} of {x}: an axis is named twice")
     return axes
 
 
-@rule("reduce_mean", "shape")
+@rule(REDUCE, "shape")
 def reduce_mean_shape(a: ReduceMean, ins):
     """Output: the axes removed (kept as 1 with keepdim)."""
     (x,) = ins
@@ -90,10 +92,10 @@ def pos_embed_other_ops(a, ins, out):
     return out.elements
 
 
-@rule("reduce_mean", "other_ops")
+@rule(REDUCE, "other_ops")
 def reduce_mean_other_ops(a, ins, out):
-    """(n - 1) adds and one divide per output: the input's elements in all."""
-    return ins[0].elements
+    """(n - 1) adds and one divide per output (a mean), or n - 1 adds (a sum): about the input's elements."""
+    return ins[0].elements if isinstance(a, ReduceMean) else ins[0].elements - out.elements
 
 
 @rule(KINDS, "activation")
@@ -105,7 +107,7 @@ def token_activation(a, ins, out):
 rule(("class_token", "pos_embed"), "rf")(same_rf)  # a learned token sees nothing; the others keep theirs
 
 
-@rule("reduce_mean", "rf")
+@rule(REDUCE, "rf")
 def reduce_mean_rf(a: ReduceMean, in_rfs, ins):
     """Averaging over spatial or token axes: every output sees all of them, global; over others: as it was."""
     x, rf = ins[0], in_rfs[0]

@@ -67,6 +67,20 @@ class ReduceMean(nn.Module):
         return x.mean(self.dims, keepdim=self.keepdim)
 
 
+class ReduceSum(nn.Module):
+    def __init__(self, dims: tuple, keepdim: bool):
+        super().__init__()
+        self.dims, self.keepdim = tuple(dims), keepdim
+
+    def forward(self, x):
+        return x.sum(self.dims, keepdim=self.keepdim)
+
+
+@makes("reduce_sum")
+def make_reduce_sum(a, xs):
+    return ReduceSum(tuple(torch_dim(d) for d in a.axes), a.keepdim)
+
+
 class Matmul(nn.Module):
     def forward(self, a, b):
         return torch.matmul(a, b)
