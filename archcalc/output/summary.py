@@ -24,9 +24,11 @@ def summary_rows(report: Report, depth=None) -> list:
 def totals_lines(report: Report) -> list:
     """(label, value) pairs of the totals, with units."""
     t = report.totals
+    frozen = t["params"] - t["trainable_params"]
+    trainable = f"; trainable {exact(t['trainable_params'])}, frozen {exact(frozen)}" if frozen else ""
     return [
         ("parameters", f"{exact(t['params'])} ({si(t['params'])}; weights {exact(t['weights'])}, "
-                       f"biases {exact(t['biases'])}; buffers {exact(t['buffers'])})"),
+                       f"biases {exact(t['biases'])}; buffers {exact(t['buffers'])}{trainable})"),
         ("MACs", f"{exact(t['macs'])} ({si(t['macs'])}; conv, linear, matrix products, batch {report.batch})"),
         ("FLOPs", f"{exact(t['flops'])} ({si(t['flops'])}; 2 x MACs)"),
         ("other ops", f"{exact(t['other_ops'])} ({si(t['other_ops'])}; bias, norm, activation, pooling, add)"),

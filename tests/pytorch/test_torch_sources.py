@@ -175,3 +175,10 @@ def test_stack_sum_and_a_constant_match_torch():
     params, macs, shape = torch_figures(model, (4, 8, 8))
     assert (report.totals["params"], report.totals["macs"], report.layers[-1].out_shape.as_list()) == (params, macs, shape)
     assert [s.kind for s in report.layers][-3:] == ["concat", "reduce_sum", "scalar"]
+
+
+def test_summary_says_what_is_frozen(capsys):
+    code, out, _ = cli(capsys, "summary", f"{NETS}:Residual", "--input", "3x16x16")
+    params = torch_figures(small("Residual"), (3, 16, 16))[0]
+    frozen = 8 * 3 * 9  # the stem's weights, requires_grad False
+    assert code == 0 and f"trainable {params - frozen:,}, frozen {frozen:,}" in out
