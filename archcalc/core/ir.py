@@ -258,7 +258,7 @@ class ChannelShuffle:
 
 # --- layout, matrix products, tokens, learned tensors, constants: in ir_tensors.py (this file's size) -------
 from .ir_tensors import (Attention, Bias, ClassToken, Contiguous, Gain, Matmul, Permute, PosEmbed,  # noqa: E402,F401
-                         ReduceMean, ReduceSum, Reshape, Scalar, Select, Transpose)
+                         ReduceMean, ReduceSum, Reshape, Scalar, Select, Transpose, Normalize)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,15 @@ class ReduceSum:
 
 
 @dataclass(frozen=True)
+class Normalize:
+    """F.normalize: each vector along `axis` (None: the channels) divided by its Lp norm (at least eps)."""
+
+    axis: Optional[int] = None
+    p: float = 2.0
+    eps: float = 1e-12
+
+
+@dataclass(frozen=True)
 class Matmul:
     """torch.matmul / bmm of two inputs (..., n, k) @ (..., k, m) -> (..., n, m); leading axes broadcast."""
 

@@ -127,9 +127,11 @@ def build_module(graph: Graph, device="cpu", dtype=None, *, input=None, init: bo
             raise GraphError(f"{graph.name}: layer '{layer.name}': kind '{layer.kind}' has no torch builder "
                              f"(known: {', '.join(buildable_kinds())})")
         xs = [values[src] for src in layer.inputs]
+        shared = (graph.extras.get("shared") or {}).get(layer.name)  # a module called again: the same module
         try:
             with torch.device("meta"):
-                module = maker(layer.attrs, xs, roles.get(layer.name, ())).to(dtype=dtype)
+                module = root.layer_modules[shared] if shared in root.layer_modules else \
+                    maker(layer.attrs, xs, roles.get(layer.name, ())).to(dtype=dtype)
             # eval mode: sizing needs no batch statistics, and torch refuses a training-mode batch norm on
             # one value per channel (batch 1 on a 1x1 map), which the dry run's batch of 1 would meet
             values[layer.name] = module.eval()(*xs)

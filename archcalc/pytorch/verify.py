@@ -174,8 +174,10 @@ def _original(model, entry):
         from .torchvision_models import build_torchvision
 
         return build_torchvision(entry, device="meta"), "torchvision"
-    if is_module(model):
-        return model.to("meta"), "module"
+    if is_module(model):  # a copy: the user's module keeps its weights and device
+        import copy
+
+        return copy.deepcopy(model).to("meta"), "module"
     if isinstance(model, str) and is_torch_source(model):
         return _torch_model(model, ()).module, "module"
     return None
@@ -204,6 +206,7 @@ def _check_built(result: Verification, graph, report, built, use_fvcore: bool):
     act = activation_bytes_by_layer(built, built.layer_modules, shape, batch)
     others = frozenset(id(m) for m in built.layer_modules.values())
     add = result.checks.append
+    shared, sharing = _sharing(graph)
     for s in report.layers:
         name = s.name
         fq, module = built.module_names[name], built.layer_modules[name]
@@ -213,6 +216,8 @@ def _check_built(result: Verification, graph, report, built, use_fvcore: bool):
                "fvcore_macs": fv.get(fq) if fv else None,
                "activation_bytes": s.activation_elems * batch * nbytes, "measured_activation_bytes": act.get(name)}
         result.layers.append(row)
+        if name in sharing:  # hooks and per-module counters see one module for all its calls: totals only
+            continue
         add(Check(name, "output shape", s.out_shape.as_list(), shapes.get(name), "built"))
         add(Check(name, "params", s.params, row["measured_params"], "built"))
         add(Check(name, "buffers", s.buffers, _own(module, "buffers", others), "built"))
@@ -224,8 +229,12 @@ def _check_built(result: Verification, graph, report, built, use_fvcore: bool):
     add(Check("(total)", "params", totals["params"], sum(p.numel() for p in built.parameters()), "built"))
     add(Check("(total)", "MACs (FlopCounterMode flops / 2)", totals["macs"],
               sum(r["flop_counter_macs"] for r in result.layers), "built"))
-    add(Check("(total)", "activation bytes (forward hooks)", totals["activation_bytes"], sum(act.values()),
-              "built"))
+    if sharing:
+        result.notes.append(f"modules called more than once ({', '.join(sorted(set(shared.values())))}): their "
+                            "calls are checked in the totals, and activation bytes not (hooks see one module)")
+    else:
+        add(Check("(total)", "activation bytes (forward hooks)", totals["activation_bytes"], sum(act.values()),
+                  "built"))
     if fv:
         add(Check("(total)", "MACs (fvcore: 1 per MAC)", totals["macs"], fv.get("", 0), "built"))
     saved_batch = _saved_batch(result, report)
@@ -287,6 +296,12 @@ def _where_kernels_choose(model, graph):
     return copy.deepcopy(model).to_empty(device="cpu")
 
 
+def _sharing(graph) -> tuple:
+    """(layer -> the module path it calls again, every layer name of such modules' calls)."""
+    shared = graph.extras.get("shared") or {}
+    return shared, set(shared) | set(shared.values())
+
+
 def _fvcore_or_note(result, count) -> dict:
     """fvcore's per-module MACs, or {} and a note where fvcore skips operations with MACs (attention)."""
     from .counters import FvcoreBlind
@@ -309,7 +324,8 @@ def _check_module(result, tv, label, report, shape, batch, use_fvcore, saved_est
     training = skips_modules_at_inference(tv, shape)  # GoogLeNet's aux heads run in training mode only
     modules = dict(tv.named_modules())
     stats = {s.name: s for s in report.layers}
-    lined = {n: modules[n] for n in stats if n in modules}
+    shared, sharing = _sharing(graph)  # a module called twice: its calls are in the totals
+    lined = {n: modules[n] for n in stats if n in modules and n not in sharing}
     shapes = _shapes_by_module(tv, lined, torch.zeros((batch, *shape), device="meta"))
     flops = flop_counter_layer_flops(tv, shape, batch, training)
     fv = _fvcore_or_note(result, lambda: fvcore_layer_macs(tv, shape, batch, training)) if use_fvcore else {}

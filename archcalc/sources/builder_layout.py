@@ -100,6 +100,13 @@ class LayoutMethods:
             raise GraphError(f"{_where(self.name, name)}: reduce_sum needs at least one dim")
         return self.layer("reduce_sum", ir.ReduceSum(axes, bool(keepdim)), x, name)
 
+    def normalize(self, x, dim=None, p: float = 2.0, eps: float = 1e-12, name=None) -> str:
+        """F.normalize: vectors along torch's `dim` (default: the channels) to unit Lp norm."""
+        axis = None if dim is None else sample_axis(self.name, name, dim)
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not p > 0:
+            raise GraphError(f"{_where(self.name, name)}: normalize p must be a positive number, got {p!r}")
+        return self.layer("normalize", ir.Normalize(axis, float(p), float(eps)), x, name)
+
     def matmul(self, xs, name=None) -> str:
         """torch.matmul / bmm of two inputs: (..., n, k) @ (..., k, m); n x k x m MACs per leading index."""
         return self.layer("matmul", ir.Matmul(), xs, name)

@@ -107,3 +107,11 @@ def group_norm(imp, args, kwargs):
     imp.uses(weight, bias)
     return imp.build("groupnorm", x, None, groups=int(arg(args, kwargs, 1, "num_groups")),
                      eps=float(arg(args, kwargs, 4, "eps", 1e-5)), affine=weight is not None)
+
+
+@fn("F.normalize")
+def normalize(imp, args, kwargs):
+    x = tensor(args[0], "normalize")
+    p = float(arg(args, kwargs, 1, "p", 2.0))
+    return imp.build("normalize", x, None, dim=int(arg(args, kwargs, 2, "dim", 1)), p=p,
+                     eps=float(arg(args, kwargs, 3, "eps", 1e-12)))

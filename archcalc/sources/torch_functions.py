@@ -198,6 +198,11 @@ def cat(imp, args, kwargs):
     dim = arg(args, kwargs, 1, "dim", 0)
     params = [p for p in parts if isinstance(p, Param)]
     tensors = [t for t in parts if isinstance(t, Tensor)]
+    if params and len(params) == len(parts):  # parameters joined alone (beit's q, zero k and v biases)
+        axis = dim % len(params[0].shape)
+        shape = list(params[0].shape)
+        shape[axis] = sum(p.shape[axis] for p in params)
+        return params[0].derived(tuple(shape), *params[1:])
     if params and len(tensors) == 1 and parts[-1] is tensors[0]:
         return imp.class_token(tensors[0], params, dim)
     if params or len(tensors) != len(parts):

@@ -310,3 +310,13 @@ def test_reduce_sum_over_axes():
     s = archcalc.analyze(net.graph()).layer("s")
     assert str(s.out_shape) == "4x5x6" and s.params == 0 and s.macs == 0
     assert s.other_ops == 3 * 4 * 5 * 6 - 4 * 5 * 6  # (n - 1) adds per output, n = 3
+
+
+@pytest.mark.parametrize("dim, norms, rf_global", [(None, 6 * 6, False), (-1, 4 * 6, True)])
+def test_normalize(dim, norms, rf_global):
+    net = Net("normalize", input=(4, 6, 6))
+    net.normalize(net.input, dim=dim, name="n")
+    s = archcalc.analyze(net.graph()).layer("n")
+    assert (s.params, s.macs) == (0, 0) and str(s.out_shape) == "4x6x6"
+    assert s.other_ops == 3 * 4 * 6 * 6 + 2 * norms  # power, add, divide per element; root and clamp per norm
+    assert s.rf.is_global is rf_global  # along W: every output sees the whole row

@@ -312,3 +312,12 @@ def test_scalar_ops_against_torch(batch):
         x = net.scalar(x, op, value)
     result = verify(net.graph(), batch=batch)
     assert result.ok, [(c.layer, c.figure, c.analytic, c.measured) for c in result.failures()]
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+def test_normalize_against_torch(batch):
+    net = Net("normalize", input=(4, 6, 6))
+    x = net.conv(net.input, 4, 1)
+    net.add([net.normalize(x), net.normalize(x, dim=-1)])
+    result = verify(net.graph(), batch=batch)
+    assert result.ok, [(c.layer, c.figure, c.analytic, c.measured) for c in result.failures()]

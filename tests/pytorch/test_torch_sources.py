@@ -182,3 +182,14 @@ def test_summary_says_what_is_frozen(capsys):
     params = torch_figures(small("Residual"), (3, 16, 16))[0]
     frozen = 8 * 3 * 9  # the stem's weights, requires_grad False
     assert code == 0 and f"trainable {params - frozen:,}, frozen {frozen:,}" in out
+
+
+def test_verify_a_module_called_twice_and_leave_the_users_module_alone():
+    from archcalc.pytorch.verify import verify
+
+    model = small("Tied")
+    before = model.fc.weight.detach().clone()
+    result = verify(model, input=(16,), batch=2)
+    assert result.ok, [(c.layer, c.figure, c.analytic, c.measured) for c in result.failures()]
+    assert any("called more than once (fc)" in n for n in result.notes)
+    assert model.fc.weight.device.type == "cpu" and torch.equal(model.fc.weight.detach(), before)

@@ -164,6 +164,22 @@ def make_scalar(a, xs):
     return ScalarOp(a.op, a.value)
 
 
+class Normalize(nn.Module):
+    def __init__(self, dim: int, p: float, eps: float):
+        super().__init__()
+        self.dim, self.p, self.eps = dim, p, eps
+
+    def forward(self, x):
+        return torch.nn.functional.normalize(x, p=self.p, dim=self.dim, eps=self.eps)
+
+
+@makes("normalize", layout=True)
+def make_normalize(a, xs, roles=()):
+    from .classic import channel_dim
+
+    return Normalize(channel_dim(a.axis, roles, xs), a.p, a.eps)
+
+
 @makes("bias")
 def make_bias(a, xs):
     return Learned(a.shape, "add")
