@@ -59,6 +59,12 @@ def global_rf(axes: int, jump: tuple) -> RF:
     return RF((None,) * axes, jump, (None,) * axes)
 
 
+def whole(rf: RF) -> RF:
+    """The field once every output depends on every input pixel (after global pooling, a fully connected
+    layer, attention, a softmax or mean over positions): global, with the jump it had."""
+    return rf if rf.is_global else global_rf(len(rf.size), rf.jump)
+
+
 def window_rf(rf: RF, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple) -> RF:
     """The field after a sliding window (conv or pool): grows by (k_eff - 1) jumps, jump times stride."""
     if rf.is_global:

@@ -86,19 +86,18 @@ class LayoutMethods:
 
     def reduce_mean(self, x, dim, keepdim: bool = False, name=None) -> str:
         """x.mean(dim, keepdim) over one or more axes (torch's dims): ConvNeXt's and ViT's global average."""
-        dims = list(dim) if isinstance(dim, (list, tuple)) else [dim]
-        axes = tuple(sample_axis(self.name, name, d) for d in dims)
-        if not axes:
-            raise GraphError(f"{_where(self.name, name)}: reduce_mean needs at least one dim")
-        return self.layer("reduce_mean", ir.ReduceMean(axes, bool(keepdim)), x, name)
+        return self._reduce("reduce_mean", ir.ReduceMean, x, dim, keepdim, name)
 
     def reduce_sum(self, x, dim, keepdim: bool = False, name=None) -> str:
         """x.sum(dim, keepdim) over one or more axes (torch's dims): SKNet's sum over its branches."""
+        return self._reduce("reduce_sum", ir.ReduceSum, x, dim, keepdim, name)
+
+    def _reduce(self, kind: str, attrs, x, dim, keepdim, name) -> str:
         dims = list(dim) if isinstance(dim, (list, tuple)) else [dim]
         axes = tuple(sample_axis(self.name, name, d) for d in dims)
         if not axes:
-            raise GraphError(f"{_where(self.name, name)}: reduce_sum needs at least one dim")
-        return self.layer("reduce_sum", ir.ReduceSum(axes, bool(keepdim)), x, name)
+            raise GraphError(f"{_where(self.name, name)}: {kind} needs at least one dim")
+        return self.layer(kind, attrs(axes, bool(keepdim)), x, name)
 
     def normalize(self, x, dim=None, p: float = 2.0, eps: float = 1e-12, name=None) -> str:
         """F.normalize: vectors along torch's `dim` (default: the channels) to unit Lp norm."""

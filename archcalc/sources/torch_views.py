@@ -68,15 +68,21 @@ def contiguous(imp, args, kwargs):
     return imp.build("contiguous", tensor(args[0], "contiguous"), None)
 
 
-@both(("torch.mean",), ("mean",))
-def mean(imp, args, kwargs):
-    x = tensor(args[0], "mean")
-    dims = arg(args, kwargs, 1, "dim")
-    if dims is None:
-        raise UnsupportedOp("mean over every axis, the batch included")
-    dims = list(dims) if isinstance(dims, (list, tuple)) else [dims]
-    return imp.build("reduce_mean", x, None, dim=[imp.torch_dim(d, x) for d in dims],
-                     keepdim=bool(arg(args, kwargs, 2, "keepdim", False)))
+def _reduce(kind: str, what: str):
+    """x.mean(dim) / x.sum(dim) over the axes named (never the whole tensor: that takes in the batch)."""
+    def handler(imp, args, kwargs):
+        x = tensor(args[0], what)
+        dims = arg(args, kwargs, 1, "dim")
+        if dims is None:
+            raise UnsupportedOp(f"{what} over every axis, the batch included")
+        dims = list(dims) if isinstance(dims, (list, tuple)) else [dims]
+        return imp.build(kind, x, None, dim=[imp.torch_dim(d, x) for d in dims],
+                         keepdim=bool(arg(args, kwargs, 2, "keepdim", False)))
+    return handler
+
+
+both(("torch.mean",), ("mean",))(_reduce("reduce_mean", "mean"))
+both(("torch.sum",), ("sum",))(_reduce("reduce_sum", "sum"))
 
 
 @both(("torch.chunk",), ("chunk",))
@@ -136,16 +142,6 @@ def squeeze(imp, args, kwargs):
 @method("expand")
 def expand(imp, args, kwargs):
     raise UnsupportedOp(".expand() of an activation")
-
-
-@both(("torch.sum",), ("sum",))
-def sum_(imp, args, kwargs):
-    x = tensor(args[0], "sum")
-    dims = arg(args, kwargs, 1, "dim")
-    if dims is None:
-        raise UnsupportedOp("sum over every axis, the batch included")
-    dims = list(dims) if isinstance(dims, (list, tuple)) else [dims]
-    return imp.build("reduce_sum", x, None, dim=dims, keepdim=bool(arg(args, kwargs, 2, "keepdim", False)))
 
 
 @fn("torch.stack")

@@ -4,7 +4,7 @@ and what backward keeps), and softmax over channels."""
 from __future__ import annotations
 
 from ..ir import Softmax
-from ..receptive import global_rf
+from ..receptive import whole
 from ..shape import SPATIAL, TOKENS
 from . import NO_PARAMS, ShapeOut, flags, rule
 from .passthrough import no_macs, same_rf, same_shape
@@ -93,8 +93,8 @@ def softmax_rf(a: Softmax, in_rfs, ins):
     depends on every position: global."""
     axis = ins[0].channel_axis(a.axis, "softmax axis")
     rf = in_rfs[0]
-    if ins[0].roles[axis] in (SPATIAL, TOKENS) and not rf.is_global:
-        return global_rf(len(rf.size), rf.jump), None
+    if ins[0].roles[axis] in (SPATIAL, TOKENS) :
+        return whole(rf), None
     return rf, None
 rule("softmax", "macs")(no_macs)
 rule("softmax", "params")(lambda a, ins: NO_PARAMS)

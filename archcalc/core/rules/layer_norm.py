@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ...errors import ShapeError
 from ..ir import GroupNorm, InstanceNorm, LayerNorm
-from ..receptive import global_rf
+from ..receptive import whole
 from ..shape import SPATIAL, TOKENS, product
 from . import Params, ShapeOut, flags, rule
 from .passthrough import no_macs, same_shape
@@ -99,7 +99,7 @@ def layernorm_rf(a: LayerNorm, in_rfs, ins):
     note = None if spatial_axes == places else (
         f"layer norm over the last {spatial_axes} of {places} spatial axes: global along those, "
         "reported global as a whole")
-    return global_rf(len(in_rfs[0].size), in_rfs[0].jump), note
+    return whole(in_rfs[0]), note
 
 
 @rule("layernorm", "saved")
@@ -168,7 +168,7 @@ def instancenorm_other_ops(a: InstanceNorm, ins, out):
 @rule(("groupnorm", "instancenorm"), "rf")
 def spatial_stats_rf(a, in_rfs, ins):
     """Statistics over every spatial position of a group or channel: every output sees the whole input."""
-    return global_rf(len(in_rfs[0].size), in_rfs[0].jump), None
+    return whole(in_rfs[0]), None
 
 
 @rule("instancenorm", "saved")

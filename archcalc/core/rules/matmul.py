@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from ...errors import ShapeError
 from ..ir import Attention, Matmul
-from ..receptive import global_rf, merge_rf
+from ..receptive import merge_rf, whole
 from ..shape import CHANNELS, OTHER, SPATIAL, TOKENS, Shape, fmt_dim, is_symbolic, product, to_plain
 from . import NO_PARAMS, Params, ShapeOut, flags, rule
 from ..strides import folds
@@ -90,7 +90,7 @@ def matmul_rf(a, in_rfs, ins):
     inner = (ins[0].roles[-1], ins[1].roles[-2])
     if any(r in (SPATIAL, TOKENS) for r in inner):
         rf = in_rfs[0]
-        return (rf if rf.is_global else global_rf(len(rf.size), rf.jump)), None
+        return whole(rf), None
     return merge_rf(in_rfs)
 
 
@@ -174,7 +174,7 @@ def attention_activation(a, ins, out):
 def attention_rf(a, in_rfs, ins):
     """Every token attends to every token: global."""
     rf = in_rfs[0]
-    return (rf if rf.is_global else global_rf(len(rf.size), rf.jump)), None
+    return whole(rf), None
 
 
 @rule("attention", "saved")

@@ -9,7 +9,7 @@ norms (norm keeps its input and result, clamp_min its input's mask as the result
 from __future__ import annotations
 
 from ..ir import Normalize
-from ..receptive import global_rf
+from ..receptive import whole
 from ..shape import SPATIAL, TOKENS
 from . import NO_PARAMS, ShapeOut, flags, rule
 from .passthrough import no_macs
@@ -50,8 +50,8 @@ def normalize_activation(a, ins, out):
 def normalize_rf(a: Normalize, in_rfs, ins):
     """Along channels the field is as it was; along positions every output sees them all."""
     x, rf = ins[0], in_rfs[0]
-    if x.roles[x.channel_axis(a.axis, "normalize axis")] in (SPATIAL, TOKENS) and not rf.is_global:
-        return global_rf(len(rf.size), rf.jump), None
+    if x.roles[x.channel_axis(a.axis, "normalize axis")] in (SPATIAL, TOKENS) :
+        return whole(rf), None
     return rf, None
 
 

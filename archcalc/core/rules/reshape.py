@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ...errors import ShapeError
 from ..ir import Contiguous, Flatten, Permute, Reshape, Select, Transpose
-from ..receptive import RF, global_rf
+from ..receptive import RF, whole
 from ..shape import CHANNELS, OTHER, SPATIAL, TOKENS, Shape, fmt_dim, is_symbolic, product, to_plain
 from ..strides import normalise, row_major, sample_stride_of, view_strides
 from . import NO_PARAMS, ShapeOut, flags, rule
@@ -36,7 +36,7 @@ rule(VIEWS, "other_ops")(no_ops)
 def flat_rf(a, in_rfs, ins):
     """Every element of a flat output sees the whole input (linear on a flat input)."""
     rf = in_rfs[0]
-    return (rf if rf.is_global else global_rf(len(rf.size), rf.jump)), None
+    return whole(rf), None
 
 
 # --- roles through a reshape ----------------------------------------------------------------------------
@@ -270,8 +270,8 @@ def reshape_rf(a, in_rfs, ins):
     map, as before a classifier)."""
     rf, x = in_rfs[0], ins[0]
     _, lost = group_roles(x, _new_sizes(a, x))
-    if lost and not rf.is_global:
-        return global_rf(len(rf.size), rf.jump), None
+    if lost :
+        return whole(rf), None
     return rf, None
 
 

@@ -11,8 +11,8 @@
 from __future__ import annotations
 
 from ...errors import ShapeError
-from ..ir import ClassToken, PosEmbed, ReduceMean, ReduceSum  # noqa: F401 (ReduceSum: the sum's attributes)
-from ..receptive import global_rf
+from ..ir import ClassToken, PosEmbed, ReduceMean
+from ..receptive import whole
 from ..shape import CHANNELS, SPATIAL, TOKENS, Shape
 from . import NO_PARAMS, Params, ShapeOut, flags, rule
 from .passthrough import no_macs, same_rf
@@ -111,8 +111,8 @@ rule(("class_token", "pos_embed"), "rf")(same_rf)  # a learned token sees nothin
 def reduce_mean_rf(a: ReduceMean, in_rfs, ins):
     """Averaging over spatial or token axes: every output sees all of them, global; over others: as it was."""
     x, rf = ins[0], in_rfs[0]
-    if any(x.roles[i] in (SPATIAL, TOKENS) for i in _axes(a, x)) and not rf.is_global:
-        return global_rf(len(rf.size), rf.jump), None
+    if any(x.roles[i] in (SPATIAL, TOKENS) for i in _axes(a, x)) :
+        return whole(rf), None
     return rf, None
 
 
