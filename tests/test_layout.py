@@ -30,7 +30,8 @@ LAZY_ONLY = {("lecture", "pytorch"), ("cli", "pytorch")}  # allowed inside a fun
 CLI_DOCGEN = {"archcalc.docgen"}  # the command line uses docgen's public entry points only
 TORCH = {"torch", "torchvision", "fvcore", "timm", "onnx"}
 LAZY_TORCH_READERS = {"archcalc.sources.torch_fx", "archcalc.sources.torch_ops", "archcalc.sources.torch_models",
-                      "archcalc.sources.torch_params",
+                      "archcalc.sources.torch_params", "archcalc.sources.torch_constants",
+                      "archcalc.sources.torch_trace",
                       "archcalc.sources.torchvision_import", "archcalc.sources.onnx_file"}  # readers that import lazily
 
 

@@ -62,15 +62,24 @@ def propagate(graph: Graph, input=None, batch: int = 1, dtype: str = "float32") 
                                 shaped.derivation, tuple(m for _, m in notes) if notes else ()))
 
     totals = _totals(stats, x, batch, nbytes, max(depth.values()))
-    torch_params = graph.extras.get("torch_params") or {}
+    _torch_totals(totals, graph.extras.get("torch_params") or {}, nbytes)
+    return Report(graph.name, graph.source, x, batch, dtype, nbytes, tuple(stats), totals,
+                  tuple(diagnostics), graph.notes)
+
+
+def _torch_totals(totals: dict, torch_params: dict, nbytes: int) -> None:
+    """What an imported torch module adds to its layers' totals: parameters of modules the forward never
+    calls, MACs spent once per forward on parameters alone, and which parameters are frozen."""
     unused = torch_params.get("unused", 0)  # in modules the forward never calls (an auxiliary head)
     if unused:
         totals["params"] = to_plain(totals["params"] + unused)
         totals["param_bytes"] = to_plain(totals["params"] * nbytes)
+    once = torch_params.get("param_macs", 0)  # on parameters alone (a relative position MLP): once, any batch
+    if once:
+        totals["macs"] = to_plain(totals["macs"] + once)
+        totals["flops"] = to_plain(totals["flops"] + FLOPS_PER_MAC * once)
     frozen = torch_params.get("frozen", 0)  # requires_grad False (a frozen backbone): counted, not trainable
     totals["trainable_params"] = to_plain(totals["params"] - frozen)
-    return Report(graph.name, graph.source, x, batch, dtype, nbytes, tuple(stats), totals,
-                  tuple(diagnostics), graph.notes)
 
 
 def _figures(rules: dict, layer, ins: tuple, memo: dict) -> tuple:

@@ -187,6 +187,17 @@ class LayerNorm:
 
 
 @dataclass(frozen=True)
+class RMSNorm:
+    """Root-mean-square normalisation over the last `axes` axes (nn.RMSNorm, F.rms_norm, timm's RmsNorm):
+    x / sqrt(mean(x^2) + eps), times a weight with affine; no mean subtracted, no bias. eps None: torch's
+    default, the dtype's machine epsilon."""
+
+    axes: int = 1
+    eps: Optional[float] = None
+    affine: bool = True
+
+
+@dataclass(frozen=True)
 class GroupNorm:
     """Group normalisation: channels in `groups` groups, statistics per sample and group (nn.GroupNorm)."""
 
@@ -231,7 +242,8 @@ class Upsample:
 
 @dataclass(frozen=True)
 class Pad:
-    """Explicit padding (F.pad, nn.ZeroPad2d): (before, after) per spatial axis, in axis order."""
+    """Explicit padding (F.pad, nn.ZeroPad2d): (before, after) per spatial axis, in axis order (per token axis
+    of a tokens tensor: CoaT pads heads x tokens x width by one token)."""
 
     pads: tuple
     value: float = 0.0
@@ -258,7 +270,10 @@ class ChannelShuffle:
 
 # --- layout, matrix products, tokens, learned tensors, constants: in ir_tensors.py (this file's size) -------
 from .ir_tensors import (Attention, Bias, ClassToken, Contiguous, Gain, Matmul, Permute, PosEmbed,  # noqa: E402,F401
-                         ReduceMean, ReduceSum, Reshape, Scalar, Select, Transpose, Normalize)
+                         ReduceMean, ReduceSum, Reshape, Scalar, Select, Transpose, Normalize,
+                         ReduceNorm, Constant)
+from .ir_windows import PatchMerge, Roll, WindowAttention  # noqa: E402,F401
+from .ir_queries import LearnedTokens  # noqa: E402,F401
 
 
 @dataclass(frozen=True)

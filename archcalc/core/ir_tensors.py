@@ -12,9 +12,12 @@ from typing import Optional
 # end; the builder turns torch's numbering into this one once.
 @dataclass(frozen=True)
 class Reshape:
-    """x.reshape / x.view to `sizes` per sample; one size may be -1 (the rest of the elements)."""
+    """x.reshape / x.view to `sizes` per sample; one size may be -1 (the rest of the elements). `roles`, where
+    given, names the output axes (core/shape.py) instead of following them from the input: a layer that
+    reads axes by position (Conv1d on a pooled (1, C) vector: 1 channel of length C) says what they are."""
 
     sizes: tuple
+    roles: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,3 +128,22 @@ class Gain:
     shape: tuple
     params: Optional[int] = None
     buffers: int = 0
+
+
+@dataclass(frozen=True)
+class ReduceNorm:
+    """x.norm(p, dim, keepdim): the Lp norm over some axes (ConvNeXt-V2's global response norm)."""
+
+    axes: tuple
+    keepdim: bool = False
+    p: float = 2.0
+
+
+@dataclass(frozen=True)
+class Constant:
+    """x + C or x * C (op add or mul), C a tensor of `shape` that the model computes from sizes alone, with no
+    parameter in it (a rotary embedding's sin and cos tables): it broadcasts against the sample as Bias and
+    Gain do, but holds nothing learned, and backward keeps nothing of x for it."""
+
+    op: str
+    shape: tuple

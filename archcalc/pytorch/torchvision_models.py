@@ -48,10 +48,12 @@ def build_torchvision(entry_or_name, device="meta"):
 
 
 def materialise(model, device="cpu"):
-    """Give a meta-device model real storage on `device`: zero parameters, batch-norm statistics reset.
+    """Give a meta-device model real storage on `device`: zero parameters and buffers, batch-norm statistics
+    reset.
 
     Zeros rather than random init: the figures checked here (shapes, counts, memory) do not depend on the
-    values, and torch's init of vgg16 alone takes about 2 s on a CPU.
+    values, and torch's init of vgg16 alone takes about 2 s on a CPU. Buffers are zeroed too: an index table
+    left as to_empty's uninitialised memory (Swin's relative position index) would index out of bounds.
     """
     import torch
 
@@ -59,6 +61,8 @@ def materialise(model, device="cpu"):
     with torch.no_grad():
         for p in model.parameters():
             p.zero_()
+        for b in model.buffers():
+            b.zero_()
         for m in model.modules():
             if hasattr(m, "reset_running_stats"):
                 m.reset_running_stats()

@@ -100,15 +100,22 @@ def _own(module, what: str, others=frozenset()) -> int:
 
 
 def _shapes_by_module(model, modules: dict, x) -> dict:
-    """{name: output shape without batch} from forward hooks; a module called twice is left out."""
+    """{name: output shape without batch} from forward hooks; a module called twice is left out. An output
+    whose first axis holds k rows per sample (windows folded into the batch: sources/torch_folding.py) reads
+    as (k, ...) per sample, as archcalc writes it."""
     import torch
 
     shapes, calls = {}, {}
+    batch = x.shape[0]
+
+    def per_sample(shape) -> list:
+        first = shape[0] if shape else batch
+        return list(shape[1:]) if first == batch or first % batch else [first // batch, *shape[1:]]
 
     def hook_for(name):
         def hook(module, args, output):
             calls[name] = calls.get(name, 0) + 1
-            shapes[name] = list(output.shape[1:]) if isinstance(output, torch.Tensor) else None
+            shapes[name] = per_sample(output.shape) if isinstance(output, torch.Tensor) else None
         return hook
 
     handles = [m.register_forward_hook(hook_for(n)) for n, m in modules.items()]
@@ -189,20 +196,14 @@ def _check_built(result: Verification, graph, report, built, use_fvcore: bool):
     import torch
 
     from ..analyses.backward_memory import saved_for_backward
-    from .counters import FLOP_COUNTER_FLOPS_PER_MAC, flop_counter_layer_flops, fvcore_layer_macs
+    from .counters import FLOP_COUNTER_FLOPS_PER_MAC, flop_counter_layer_flops
     from .measured_memory import activation_bytes_by_layer, saved_tensor_bytes
 
     shape, batch, nbytes = tuple(result.input), result.batch, report.bytes_per_element
     shapes = _shapes_by_module(built, built.layer_modules, torch.zeros((batch, *shape), device="meta"))
     flops = flop_counter_layer_flops(built, shape, batch)
     macs = _layer_macs(report)
-    fv = {}
-    if use_fvcore:
-        built.return_sinks = True  # a traced forward must keep side heads (aux classifiers) alive
-        try:
-            fv = _fvcore_or_note(result, lambda: fvcore_layer_macs(built, shape, batch))
-        finally:
-            built.return_sinks = False
+    fv = _fvcore_built(result, built, shape, batch) if use_fvcore else {}
     act = activation_bytes_by_layer(built, built.layer_modules, shape, batch)
     others = frozenset(id(m) for m in built.layer_modules.values())
     add = result.checks.append
@@ -226,8 +227,9 @@ def _check_built(result: Verification, graph, report, built, use_fvcore: bool):
             add(Check(name, "MACs (fvcore: 1 per MAC)", macs[name], fv.get(fq, 0), "built"))
         add(Check(name, "activation bytes (forward hooks)", row["activation_bytes"], act.get(name), "built"))
     totals = report.totals
+    once = _param_macs(result, graph)
     add(Check("(total)", "params", totals["params"], sum(p.numel() for p in built.parameters()), "built"))
-    add(Check("(total)", "MACs (FlopCounterMode flops / 2)", totals["macs"],
+    add(Check("(total)", "MACs (FlopCounterMode flops / 2)", totals["macs"] - once,
               sum(r["flop_counter_macs"] for r in result.layers), "built"))
     if sharing:
         result.notes.append(f"modules called more than once ({', '.join(sorted(set(shared.values())))}): their "
@@ -236,13 +238,35 @@ def _check_built(result: Verification, graph, report, built, use_fvcore: bool):
         add(Check("(total)", "activation bytes (forward hooks)", totals["activation_bytes"], sum(act.values()),
                   "built"))
     if fv:
-        add(Check("(total)", "MACs (fvcore: 1 per MAC)", totals["macs"], fv.get("", 0), "built"))
+        add(Check("(total)", "MACs (fvcore: 1 per MAC)", totals["macs"] - once, fv.get("", 0), "built"))
     saved_batch = _saved_batch(result, report)
     estimate = saved_for_backward(graph, _at_batch(report, graph, saved_batch), "cpu")
     saved = saved_tensor_bytes(_where_kernels_choose(built, graph), shape, saved_batch)
     what = "saved for backward bytes (saved_tensors_hooks)"
     add(Check("(total)", what, estimate.total_bytes, saved.activation_bytes, "built", TOLERANCE[what]))
     return estimate
+
+
+def _fvcore_built(result: Verification, built, shape, batch) -> dict:
+    """fvcore's MACs per layer of the built model (or {} with a note where fvcore cannot trace it)."""
+    from .counters import fvcore_layer_macs
+
+    built.return_sinks = True  # a traced forward must keep side heads (aux classifiers) alive
+    try:
+        return _fvcore_or_note(result, lambda: fvcore_layer_macs(built, shape, batch))
+    finally:
+        built.return_sinks = False
+
+
+def _param_macs(result: Verification, graph) -> int:
+    """MACs spent once per forward on parameters alone (a relative position MLP): in the totals, in no layer,
+    so not in the built model (the module's own measurement has them)."""
+    once = (graph.extras.get("torch_params") or {}).get("param_macs", 0)
+    if once:
+        result.notes.append(f"{once:,} MACs the model spends once per forward on parameters alone (a relative "
+                            "position MLP) are in no layer: the built model's totals leave them out, the "
+                            "module's include them")
+    return once
 
 
 def _saved_batch(result: Verification, report) -> int:

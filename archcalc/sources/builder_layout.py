@@ -143,6 +143,21 @@ class LayoutMethods:
                              f"got {op!r}, {value!r}")
         return self.layer("scalar", ir.Scalar(op, float(value)), x, name)
 
+    def reduce_norm(self, x, dim, keepdim: bool = False, p: float = 2.0, name=None) -> str:
+        """x.norm(p, dim, keepdim): the Lp norm over one or more axes (torch's dims)."""
+        dims = list(dim) if isinstance(dim, (list, tuple)) else [dim]
+        axes = tuple(sample_axis(self.name, name, d) for d in dims)
+        if not axes or isinstance(p, bool) or not isinstance(p, (int, float)) or not p > 0:
+            raise GraphError(f"{_where(self.name, name)}: reduce_norm needs a dim and a positive p, got {dim!r}, {p!r}")
+        return self.layer("reduce_norm", ir.ReduceNorm(axes, bool(keepdim), float(p)), x, name)
+
+    def constant(self, x, op: str, shape, name=None) -> str:
+        """x + C or x * C (op add or mul), C a table of `shape` computed from sizes (a rotary sin or cos):
+        no parameters, broadcast against the sample's axes."""
+        if op not in ("add", "mul"):
+            raise GraphError(f"{_where(self.name, name)}: constant needs op add or mul, got {op!r}")
+        return self.layer("constant", ir.Constant(op, _learned_shape(self.name, name, shape)), x, name)
+
     def pos_embed(self, x, name=None) -> str:
         """A learned position embedding added to the tokens: tokens x C parameters."""
         return self.layer("pos_embed", ir.PosEmbed(), x, name)

@@ -38,6 +38,12 @@ class NormMethods:
                              f"alone; axes must be 1, got {axes}")
         return self.layer("layernorm", ir.LayerNorm(axes, eps, affine, bias, channels_first), x, name)
 
+    def rmsnorm(self, x, axes: int = 1, eps=None, affine=True, name=None) -> str:
+        """RMS norm over the last `axes` axes as laid out (nn.RMSNorm); eps None: torch's default."""
+        check_positive(self.name, name, axes=(axes,))
+        self._check_norm(name, 0.0 if eps is None else eps, affine=affine)
+        return self.layer("rmsnorm", ir.RMSNorm(axes, None if eps is None else float(eps), affine), x, name)
+
     def groupnorm(self, x, groups: int, eps=1e-5, affine=True, name=None) -> str:
         """Group norm: the channels in `groups` groups, statistics per sample and group (nn.GroupNorm)."""
         check_positive(self.name, name, groups=(groups,))

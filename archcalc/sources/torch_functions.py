@@ -20,8 +20,8 @@ def function_key(fn) -> str:
     module = getattr(fn, "__module__", None) or ""
     if module in ("_operator", "operator"):
         return f"operator.{name}"
-    if module == "builtins":
-        return f"builtins.{name}"
+    if module in ("builtins", "math"):
+        return f"{module}.{name}"
     if module.startswith(("torch.nn.functional", "torch._C._nn")):
         return f"F.{name}"
     if module.startswith(("torchvision", "timm")):
@@ -176,12 +176,33 @@ def _sizes_op(op):
     return handler
 
 
+def _math(name: str):
+    """math.ceil / floor / sqrt / trunc of a size (timm's "same" padding: ceil(H / stride)); sympy's own
+    function where the size is symbolic."""
+    import math
+
+    def handler(imp, args, kwargs):
+        value = args[0]
+        if isinstance(value, (Tensor, Param)) or value is BATCH:
+            raise UnsupportedOp(f"math.{name} of {'the batch size' if value is BATCH else 'a tensor'}")
+        if is_symbolic(value):
+            import sympy
+
+            return {"ceil": sympy.ceiling, "floor": sympy.floor, "sqrt": sympy.sqrt, "trunc": sympy.floor}[name](value)
+        return getattr(math, name)(value)
+    return handler
+
+
+for _name in ("ceil", "floor", "sqrt", "trunc"):
+    FUNCTIONS[f"math.{_name}"] = _math(_name)
+
+
 for _op in (operator.sub, operator.floordiv, operator.truediv, operator.mod, operator.neg, operator.pow,
             operator.eq, operator.ne, operator.lt, operator.le, operator.gt, operator.ge):
     FUNCTIONS[f"operator.{_op.__name__}"] = _sizes_op(_op)
 
 
-@fn("torch._assert")
+@fn("torch._assert", "torch._assert_is_none")
 def assert_(imp, args, kwargs):
     """A model's check of its input size (ViT's image size): True at this input, or the model refuses it."""
     condition, message = args[0], args[1] if len(args) > 1 else ""
@@ -283,7 +304,19 @@ def square(imp, args, kwargs):
 
 @method("reshape_as", "view_as")
 def reshape_as(imp, args, kwargs):
+    if isinstance(args[0], Param):  # a weight standardised by F.batch_norm, back to the weight's shape
+        from .torch_derived import reshape_param_as
+
+        return reshape_param_as(args, kwargs)
     x, other = tensor(args[0], "reshape_as"), args[1]
     if isinstance(other, Tensor):
         return imp.reshape(x, [BATCH, *other.shape.dims])
     raise UnsupportedOp(".reshape_as() of a parameter's shape")
+
+
+from . import torch_windows  # noqa: E402,F401,I001  (Swin: window attention, patch merging)
+from . import torch_einsum  # noqa: E402,F401,I001  (einsum as a matmul, swapaxes)
+from . import torch_axes  # noqa: E402,F401  conv inputs read by position, cat of a class token, SDPA with a mask
+from . import torch_norms  # noqa: E402,F401  rms norm, x.norm, addcmul, a tensor over a tensor
+from . import torch_constants  # noqa: E402,F401  tables from sizes (rotary sin/cos); wraps the handlers: last
+from . import torch_stacks  # noqa: E402,F401  branches stacked on a new axis 0, then averaged

@@ -20,7 +20,7 @@ import re
 
 from ..core.ir import INPUT, Graph, Layer
 from ..core.rules import rules_for
-from ..core.shape import Shape
+from ..core.shape import Shape, is_symbolic
 from ..errors import ArchcalcError, GraphError, InputError
 from ..limits import MAX_LAYERS
 from .builder import Net
@@ -40,6 +40,7 @@ class Importer(ImportingMethods):
         self.shared: dict = {}  # layer name -> the layer whose parameters it reuses
         self.params_seen: set = set()  # qualified names of parameters (and buffers) counted by some layer
         self.node = None  # the fx node being mapped (for names)
+        self.notes: list = []  # said under the table (a trace at one size)
         self.net = Net(name)  # makes each layer's attributes, checked as for a spec file
         self.ops_in: dict = {}  # module path -> operations traced inside it (call_function, call_method)
 
@@ -129,16 +130,51 @@ def _owner_path(stack: dict) -> str:
     return value[0] if isinstance(value, tuple) else str(value)
 
 
-def trace(module, name: str):
-    """torch.fx's graph of the module; a module fx cannot trace is an InputError in one line."""
+def trace(module, name: str, x: Shape):
+    """(torch.fx's graph of the module, None, how) or (None, the one-line reason it cannot be traced, "").
+    `how` is "" for fx's own trace, which holds at any size, or a note when the forward branches on sizes
+    and was traced at this input's size (sources/torch_trace.py)."""
     from .torch_ops import Tracer
 
     try:
-        return Tracer().trace(module), None
+        return Tracer().trace(module), None, ""
     except Exception as err:  # fx's own errors (TraceError, a data-dependent branch: any exception type)
-        text = " ".join(str(err).split())
-        return None, (f"{name}: torch.fx cannot trace the model ({type(err).__name__}: {text[:200]}); archcalc reads "
-                      "models whose forward torch.fx can follow (no branch on a tensor's values)")
+        first = err
+    where = _where(first) or f"{type(first).__name__}: {' '.join(str(first).split())[:80]}"
+    if any(is_symbolic(d) for d in x.dims):
+        return None, (f"{name}: the forward branches on its input's size ({where}), so archcalc reads it at numeric "
+                      "sizes only: give --input as numbers, e.g. 3x224x224"), ""
+    try:
+        graph = Tracer(x.dims).trace(module, concrete_args=_defaults(module))
+    except Exception as err:
+        return None, (f"{name}: torch.fx cannot trace the model ({_why(err)}); archcalc reads models whose forward "
+                      "torch.fx can follow (no branch on a tensor's values)"), ""
+    return graph, None, (f"traced at {x} with sizes known: the forward branches on its input's size ({where}), "
+                         "so the figures hold at this size (archcalc traces again at another)")
+
+
+def _defaults(module) -> dict:
+    """The forward's later arguments at their defaults (a mask of None), fixed for the sized trace so that
+    `if mask is None:` is answered too."""
+    import inspect
+
+    params = list(inspect.signature(module.forward).parameters.values())[1:]
+    return {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
+
+
+def _why(err: Exception) -> str:
+    """The exception in a few words, with the model's own line that raised it where there is one."""
+    where = _where(err)
+    return f"{type(err).__name__}: {' '.join(str(err).split())[:160]}" + (f" at {where}" if where else "")
+
+
+def _where(err: Exception) -> str:
+    """The model's own line (folder/file.py:line) that raised `err`: the last frame outside torch and archcalc."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if "/torch/" not in f.filename
+              and "archcalc" not in f.filename]
+    return f"{'/'.join(frames[-1].filename.split('/')[-2:])}:{frames[-1].lineno}" if frames else ""
 
 
 def import_module(module, name: str, input, source: str = "") -> Graph:
@@ -147,10 +183,11 @@ def import_module(module, name: str, input, source: str = "") -> Graph:
     from .torch_ops import Poisoned, map_node, unknown
 
     x = input if isinstance(input, Shape) else shape_from_tuple(input)
-    graph, problem = trace(module, name)
+    graph, problem, how = trace(module, name, x)
     if problem:
         raise InputError(problem)
     importer = Importer(module, name, x)
+    importer.notes += [how] if how else []
     for node in graph.nodes:  # operations per innermost module, for names
         if node.op in ("call_function", "call_method"):
             owner = owner_of(node)
@@ -201,7 +238,14 @@ def _finish(importer: Importer, module, name, source, x, values, output) -> Grap
         layers.append(Layer(importer.unique("output"), "identity", _identity(), (result.layer,)))
     unused, note = _unused(importer, module)
     extras = {"shared": dict(importer.shared), "torch_params": {**_param_table(module), "unused": unused}}
-    graph = Graph(name, tuple(layers), tuple(x.dims), source or name, (note,) if note else (), extras, False,
+    notes = tuple(importer.notes) + ((note,) if note else ())
+    param_macs = getattr(importer, "param_macs", {})  # an MLP on parameters alone (torch_param_modules)
+    if param_macs:
+        from .torch_param_modules import note as param_macs_note
+
+        extras["torch_params"]["param_macs"] = sum(param_macs.values())
+        notes += (param_macs_note(param_macs),)
+    graph = Graph(name, tuple(layers), tuple(x.dims), source or name, notes, extras, False,
                   "" if x.channels_first else x.roles)
     _reconcile(graph, module, name, x)
     return graph

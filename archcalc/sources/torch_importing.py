@@ -5,8 +5,9 @@ token, a position embedding, a layer scale). Mixed into torch_fx.Importer."""
 from __future__ import annotations
 
 from ..core import ir
-from ..core.shape import is_symbolic, product, to_plain
-from .torch_values import BATCH, Param, Tensor, UnsupportedOp
+from ..core.shape import is_symbolic, to_plain
+from .torch_folding import FoldingMethods
+from .torch_values import Param, Tensor, UnsupportedOp
 
 
 def _same(a, b) -> bool:
@@ -15,27 +16,25 @@ def _same(a, b) -> bool:
     return to_plain(a) == to_plain(b)
 
 
-class ImportingMethods:
-    """Uses the Importer's build, add_layer, node, params_seen."""
+class ImportingMethods(FoldingMethods):
+    """Uses the Importer's build, add_layer, node, params_seen (and layers, shapes: torch_folding)."""
 
     def torch_dim(self, dim, x: Tensor):
-        """torch's dim as the builder takes it (the builder refuses the batch axis, dim 0)."""
+        """torch's dim as the builder takes it (the builder refuses the batch axis, dim 0), past any axes the
+        model folds into the batch (torch_folding)."""
         if isinstance(dim, bool) or not isinstance(dim, int):
             raise UnsupportedOp(f"a dim that is not a number ({dim!r})")
-        return dim
+        return self.sample_dim(dim, x) if dim else dim
 
     def node_target_name(self) -> str:
         from .torch_functions import function_key
 
         return function_key(self.node.target)
 
-    def sizes(self, x: Tensor) -> tuple:
-        """x.shape as the model reads it: the batch, then the sample's sizes."""
-        return (BATCH, *x.shape.dims)
-
     def axis_size(self, x: Tensor, dim: int) -> int:
         if dim == 0:
             raise UnsupportedOp("splitting along the batch axis")
+        dim = self.sample_dim(dim, x)
         size = x.shape.dims[dim - 1 if dim > 0 else dim]
         if is_symbolic(size):
             raise UnsupportedOp("a split along an axis of symbolic size")
@@ -56,30 +55,25 @@ class ImportingMethods:
 
     # --- layout --------------------------------------------------------------------------------------------
     def flatten(self, x: Tensor, start: int, end: int, name) -> Tensor:
-        rank = x.shape.rank + 1
+        rank, f = self.torch_rank(x), self.fold(x)
         start, end = start % rank, end % rank
         if start == 0:
             raise UnsupportedOp("flatten of the batch axis (start_dim 0)")
         if start == end:
             return x
-        return self.build("flatten", x, name, start_dim=start, end_dim=end)
+        return self.build("flatten", x, name, start_dim=start + f, end_dim=end + f)
 
     def reshape(self, x: Tensor, sizes: list) -> Tensor:
-        """view/reshape: the first size must be the batch (x.size(0)), or -1 standing for it."""
-        if sizes and sizes[0] is BATCH:
-            per = sizes[1:]
-        elif sizes and sizes[0] == -1 and BATCH not in sizes and -1 not in sizes[1:] and \
-                _same(product(sizes[1:]), x.shape.elements):
-            per = sizes[1:]
-        else:
-            raise UnsupportedOp("a reshape that does not keep the batch axis first")
-        if BATCH in per:
-            raise UnsupportedOp("a reshape that moves the batch axis")
+        """view/reshape: the first size must be the batch (x.size(0)), the batch times k per-sample positions
+        (windows: torch_folding), or -1 for a whole number of samples' parts."""
+        if not sizes:
+            raise UnsupportedOp("a reshape to no sizes")
+        per, f = self.per_sample(x, list(sizes))
         if not per:
             raise UnsupportedOp("a reshape to the batch alone")
         if all(isinstance(s, int) and not isinstance(s, bool) for s in per):
-            return self.build("reshape", x, None, sizes=per)
-        return self.add_layer("reshape", ir.Reshape(tuple(to_plain(s) for s in per)), [x])
+            return self.set_fold(self.build("reshape", x, None, sizes=per), f)
+        return self.set_fold(self.add_layer("reshape", ir.Reshape(tuple(to_plain(s) for s in per)), [x]), f)
 
     def index(self, x: Tensor, index) -> Tensor:
         """x[...] with ints (select), slices of step 1 and an Ellipsis; the batch axis taken whole."""
@@ -88,8 +82,9 @@ class ImportingMethods:
             raise UnsupportedOp("indexing the batch axis")
         if Ellipsis in index:
             at = index.index(Ellipsis)
-            fill = x.shape.rank + 1 - (len(index) - 1)
+            fill = self.torch_rank(x) - (len(index) - 1)
             index = index[:at] + (slice(None),) * fill + index[at + 1:]
+        index = index[:1] + (slice(None),) * self.fold(x) + index[1:]  # the axes folded into the batch: whole
         dim, out = 1, x
         for item in index[1:]:
             if isinstance(item, bool) or item is None:
@@ -112,11 +107,17 @@ class ImportingMethods:
         return out
 
     def split(self, x: Tensor, sizes: list, dim: int) -> tuple:
-        parts, start = [], 0
+        parts, start, dim = [], 0, self.sample_dim(dim, x)
         for size in sizes:
             parts.append(self.build("slice", x, None, start=start, stop=start + size, dim=dim))
             start += size
         return tuple(parts)
+
+    def read_as(self, x: Tensor, roles: str, name=None) -> Tensor:
+        """x with its axes named anew (a view): what a layer that reads axes by position takes them for."""
+        if x.shape.roles == roles:
+            return x
+        return self.add_layer("reshape", ir.Reshape(tuple(to_plain(d) for d in x.shape.dims), roles), [x], name)
 
     # --- layers with torch's conventions ---------------------------------------------------------------------
     def adaptive(self, kind: str, x: Tensor, output, dims: int, name) -> Tensor:
@@ -131,13 +132,19 @@ class ImportingMethods:
 
     def pad(self, x: Tensor, pads: tuple, value: float, name) -> Tensor:
         """torch's pads run from the last axis backwards (left, right, top, bottom, ...); the pad kind takes
-        one (before, after) pair per spatial axis in axis order."""
+        one (before, after) pair per spatial or token axis in axis order (CoaT pads heads x tokens x width by
+        one token: (0, 0, 1, 0, 0, 0)). A pad of any other axis (channels, heads) is refused."""
         pairs = [tuple(pads[i:i + 2]) for i in range(0, len(pads), 2)][::-1]
-        axes = len(x.shape.spatial)
-        if len(pairs) > axes:
-            raise UnsupportedOp("padding the channel axis")
-        pairs = [(0, 0)] * (axes - len(pairs)) + pairs
-        return self.build("pad", x, name, pads=[list(p) for p in pairs], value=value, dims=axes)
+        rank, roles = x.shape.rank, x.shape.roles
+        if len(pairs) > rank:
+            raise UnsupportedOp("padding the batch axis")
+        pairs = [(0, 0)] * (rank - len(pairs)) + pairs
+        places = [i for i, r in enumerate(roles) if r in "ST"]
+        bad = [i for i, p in enumerate(pairs) if i not in places and tuple(p) != (0, 0)]
+        if bad or not places:
+            what = "the channel axis" if bad and roles[bad[0]] == "C" else "an axis that is not spatial"
+            raise UnsupportedOp(f"padding {what}")
+        return self.build("pad", x, name, pads=[list(pairs[i]) for i in places], value=value, dims=len(places))
 
     # --- parameters used by operations ----------------------------------------------------------------------
     def class_token(self, x: Tensor, params: list, dim) -> Tensor:
@@ -151,7 +158,11 @@ class ImportingMethods:
         dims = tuple(d for d in p.shape)
         while dims and dims[0] == 1 and len(dims) > x.shape.rank:
             dims = dims[1:]
-        if kind == "add" and len(dims) == x.shape.rank and all(_same(a, b) for a, b in zip(dims, x.shape.dims)):
+        if all(name in self.params_seen for name, _, _ in p.sources()):
+            return self.learned(kind, x, p, dims)  # counted by an earlier layer: no pos_embed or scale again
+        if kind == "add" and len(dims) == x.shape.rank and all(_same(a, b) for a, b in zip(dims, x.shape.dims)) \
+                and x.shape.rank == 2 and x.shape.roles[-1] == "C" \
+                and len(p.sources()) == 1:  # tokens x channels of one parameter; else a learned bias
             self.uses(p)
             return self.build("pos_embed", x, None)
         channel = x.shape.roles.find("C")
@@ -168,8 +179,9 @@ class ImportingMethods:
         """Any other parameter joined to x: the bias or gain kind, with the elements it is made of."""
         if len(dims) > x.shape.rank:
             raise UnsupportedOp(f"{kind} of an activation and a parameter of shape {tuple(p.shape)}")
-        params = sum(n for _, n, buffer in p.sources() if not buffer)
-        buffers = sum(n for _, n, buffer in p.sources() if buffer)
+        fresh = [(n, buffer) for name, n, buffer in p.sources() if name not in self.params_seen]
+        params = sum(n for n, buffer in fresh if not buffer)  # a parameter used again (CaiT's class token, in
+        buffers = sum(n for n, buffer in fresh if buffer)  # its concat and its residual add) counts once
         self.uses(p)
         return self.build("bias" if kind == "add" else "gain", x, None, shape=list(dims), params=params,
                           buffers=buffers)

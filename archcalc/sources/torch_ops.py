@@ -19,15 +19,28 @@ class Poisoned(Exception):
     """A node reads a value that could not be mapped: not counted again."""
 
 
-def Tracer():
-    """A torch.fx Tracer that keeps torch's modules whole and the attention modules archcalc knows."""
+def Tracer(dims=None):
+    """A torch.fx Tracer that keeps torch's modules whole and the attention modules archcalc knows; with
+    `dims` (an input size), the one that knows sizes (sources/torch_trace.py)."""
     import torch.fx
 
     class _Tracer(torch.fx.Tracer):
         def is_leaf_module(self, m, qualname):
             return is_leaf(m) or super().is_leaf_module(m, qualname)
 
-    return _Tracer()
+        def trace(self, root, *args, **kwargs):
+            try:
+                return super().trace(root, *args, **kwargs)
+            finally:  # a cache the forward filled with this trace's values (EfficientFormer's biases)
+                from .torch_params import forget_proxies
+
+                forget_proxies(root)
+
+    if dims is None:
+        return _Tracer()
+    from .torch_trace import sized_tracer
+
+    return sized_tracer(tuple(dims), _Tracer)
 
 
 def _resolve(value, values):
@@ -43,6 +56,8 @@ def _resolve(value, values):
         return type(value)(_resolve(v, values) for v in value)
     if isinstance(value, dict):
         return {k: _resolve(v, values) for k, v in value.items()}
+    if isinstance(value, slice):  # x[..., :h, :w] with sizes read from a tensor
+        return slice(_resolve(value.start, values), _resolve(value.stop, values), _resolve(value.step, values))
     return value
 
 
@@ -59,7 +74,8 @@ def map_node(imp, node, values):
             raise UnsupportedOp(f"module {type(module).__module__}.{type(module).__name__}")
         name = imp.module_name(node.target)
         result = handler(imp, module, args, kwargs, name)
-        imp.count_params(node.target, name)
+        if not isinstance(result, Param):  # a module on parameters: counted by the layer its result meets
+            imp.count_params(node.target, name)
         return result
     if node.op == "call_function":
         key = function_key(node.target)
@@ -95,6 +111,14 @@ def _get_attr(imp, target: str):
     value = imp.module
     for part in target.split("."):
         value = getattr(value, part)
+    frozen = isinstance(value, torch.Tensor) and target.startswith("_tensor_constant")
+    if frozen and value.dtype in (torch.int64, torch.int32):  # an index buffer fx froze while tracing (BEiT's
+        # relative_position_index.view(-1)): an index, read as that buffer
+        return Param(target, tuple(value.shape), value.numel(), False, True)
+    if isinstance(value, torch.Tensor) and target.startswith("_tensor_constant"):
+        from .torch_constants import Constant  # a tensor fx computed while tracing: no parameter, no buffer
+
+        return Constant(tuple(value.shape))
     if isinstance(value, torch.Tensor):
         is_param = isinstance(value, torch.nn.Parameter)
         return Param(target, tuple(value.shape), value.numel(), bool(is_param and value.requires_grad), not is_param)

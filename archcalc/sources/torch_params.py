@@ -1,6 +1,8 @@
 """The importer's handlers for tensors computed from parameters alone (a gain reshaped to 1xCx1x1, a relative
 position bias gathered from its table by an index buffer, a weight scaled by a constant), and for the
-attributes a model reads to place them (dtype, device). Registered in torch_functions' tables."""
+attributes a model reads to place them (dtype, device). Registered in torch_functions' tables; the layers
+with a computed weight or bias (torch_derived) and modules run on parameters (torch_param_modules) are
+imported at the end. forget_proxies: a module's cache of such tensors, cleared after each trace."""
 
 from __future__ import annotations
 
@@ -61,14 +63,33 @@ def param_method(name: str, args, kwargs):
 
 
 def index_param(p: Param, index):
-    """table[index] with an index buffer (a relative position bias): shape index.shape + table.shape[1:]."""
-    if isinstance(index, Param):
-        return p.derived(index.shape + p.shape[1:], index)
-    if isinstance(index, (int, slice)) or isinstance(index, tuple) and all(isinstance(i, (int, slice)) for i in index):
-        import torch
+    """table[index] with an index buffer (a relative position bias), alone or among slices and ints
+    (EfficientFormer's and LeViT's attention_biases[:, idxs]): the shape torch's indexing gives, from the
+    table and the index buffer (both counted, once, by the layer that uses the result)."""
+    items = index if isinstance(index, tuple) else (index,)
+    if any(not isinstance(i, (int, slice, Param)) or isinstance(i, bool) for i in items):
+        raise UnsupportedOp("indexing a parameter by an activation")
+    import torch
 
-        return p.derived(tuple(torch.empty(p.shape, device="meta")[index].shape))
-    raise UnsupportedOp("indexing a parameter by an activation")
+    def meta(i):
+        return torch.zeros(i.shape, dtype=torch.long, device="meta") if isinstance(i, Param) else i
+
+    table = torch.empty(p.shape, device="meta")
+    shape = table[tuple(meta(i) for i in items) if isinstance(index, tuple) else meta(index)].shape
+    return p.derived(tuple(shape), *(i for i in items if isinstance(i, Param)))
+
+
+def forget_proxies(root) -> None:
+    """Drop the trace's values a module kept in a dict of its own: EfficientFormer and LeViT cache their
+    gathered attention biases per device (`cache[str(x.device)] = ...`), which under torch.fx stores a Proxy
+    of this trace; the next trace of the same module (another input size) would read that stale node."""
+    import torch.fx
+
+    for module in root.modules() if hasattr(root, "modules") else ():
+        for value in list(vars(module).values()):
+            if isinstance(value, dict):
+                for key in [k for k, v in value.items() if isinstance(v, torch.fx.Proxy)]:
+                    del value[key]
 
 
 def register() -> None:
@@ -108,3 +129,7 @@ def get_tensor_attribute(obj, attr: str):
 
 
 register()
+
+
+# they wrap handlers registered above (F.batch_norm, F.conv2d, F.linear, joins, modules called on parameters)
+from . import torch_derived, torch_param_modules  # noqa: E402,F401,I001

@@ -4,7 +4,7 @@ mean, chunk/split/unbind, unsqueeze/squeeze): registered in torch_functions' tab
 from __future__ import annotations
 
 from .torch_functions import arg, both, fn, method, tensor
-from .torch_values import BATCH, Tensor, UnsupportedOp
+from .torch_values import Tensor, UnsupportedOp
 
 
 # --- layout ---------------------------------------------------------------------------------------------------
@@ -28,10 +28,11 @@ def permute(imp, args, kwargs):
     x = tensor(args[0], "permute")
     dims = args[1:] if len(args) > 2 or not isinstance(args[1] if len(args) > 1 else None, (tuple, list)) \
         else args[1]
-    dims = [int(d) % (x.shape.rank + 1) for d in (dims or kwargs.get("dims"))]
+    dims = [int(d) % imp.torch_rank(x) for d in (dims or kwargs.get("dims"))]
+    order = imp.unfolded_order(x, dims)
     if dims and dims[0] != 0:  # the batch moves: only an index on the new first axis can follow (q, k, v)
-        return Moved(x, dims)
-    return imp.build("permute", x, None, dims=dims)
+        return Moved(x, order, imp.fold(x))
+    return imp.build("permute", x, None, dims=order)
 
 
 class Moved:
@@ -39,8 +40,8 @@ class Moved:
     unmade until the new first axis is indexed (q, k, v = qkv.unbind(0) or qkv[0]), which becomes a select
     on that axis and a permute that keeps the batch first."""
 
-    def __init__(self, x: Tensor, order: list):
-        self.x, self.order = x, order
+    def __init__(self, x: Tensor, order: list, fold: int = 0):
+        self.x, self.order, self.fold = x, order, fold  # order over the builder's axes (torch_folding)
 
     def take(self, imp, index) -> Tensor:
         if not isinstance(index, int):
@@ -48,9 +49,10 @@ class Moved:
         axis = self.order[0]
         picked = imp.build("select", self.x, None, dim=axis, index=index)
         rest = [o - (o > axis) for o in self.order[1:]]
-        if rest[0] != 0:
+        if rest[:self.fold + 1] != list(range(self.fold + 1)):
             raise UnsupportedOp("a permute that moves the batch axis twice")
-        return picked if rest == sorted(rest) else imp.build("permute", picked, None, dims=rest)
+        out = picked if rest == sorted(rest) else imp.build("permute", picked, None, dims=rest)
+        return imp.set_fold(out, self.fold)
 
     def unbind(self, imp) -> tuple:
         size = self.x.shape.dims[self.order[0] - 1]
@@ -60,7 +62,8 @@ class Moved:
 @both(("torch.transpose",), ("transpose",))
 def transpose(imp, args, kwargs):
     x = tensor(args[0], "transpose")
-    return imp.build("transpose", x, None, dim0=arg(args, kwargs, 1, "dim0"), dim1=arg(args, kwargs, 2, "dim1"))
+    dim0, dim1 = (imp.sample_dim(int(d), x) for d in (arg(args, kwargs, 1, "dim0"), arg(args, kwargs, 2, "dim1")))
+    return imp.build("transpose", x, None, dim0=dim0, dim1=dim1)
 
 
 @method("contiguous")
@@ -117,18 +120,19 @@ def unbind(imp, args, kwargs):
 @both(("torch.unsqueeze",), ("unsqueeze",))
 def unsqueeze(imp, args, kwargs):
     x = tensor(args[0], "unsqueeze")
+    sizes = list(imp.sizes(x))
     dim = int(arg(args, kwargs, 1, "dim"))
-    dim = dim if dim >= 0 else x.shape.rank + 2 + dim
+    dim = dim if dim >= 0 else len(sizes) + 1 + dim
     if dim == 0:
         raise UnsupportedOp("unsqueeze before the batch axis")
-    return imp.reshape(x, [BATCH, *x.shape.dims[:dim - 1], 1, *x.shape.dims[dim - 1:]])
+    return imp.reshape(x, sizes[:dim] + [1] + sizes[dim:])
 
 
 @both(("torch.squeeze",), ("squeeze",))
 def squeeze(imp, args, kwargs):
     x = tensor(args[0], "squeeze")
     dim = arg(args, kwargs, 1, "dim")
-    dims = list(x.shape.dims)
+    first, *dims = imp.sizes(x)
     if dim is None:
         keep = [d for d in dims if d != 1]
     elif int(dim) == 0 or int(dim) == -len(dims) - 1:
@@ -136,12 +140,39 @@ def squeeze(imp, args, kwargs):
     else:
         at = (int(dim) - 1) if int(dim) > 0 else len(dims) + int(dim)
         keep = dims[:at] + dims[at + 1:] if dims[at] == 1 else dims
-    return x if keep == dims else imp.reshape(x, [BATCH, *keep])
+    return x if keep == dims else imp.reshape(x, [first, *keep])
 
 
 @method("expand")
 def expand(imp, args, kwargs):
     raise UnsupportedOp(".expand() of an activation")
+
+
+BROADCASTS = ("operator.mul", "operator.add", "operator.sub", "operator.truediv", "torch.mul", "torch.add",
+              "mul", "add", "sub", "div")
+
+
+@method("expand_as")
+def expand_as(imp, args, kwargs):
+    """y.expand_as(x) read only by elementwise joins (ECA's x * gate.expand_as(x)): a view that the join's own
+    broadcast makes anyway, so the join takes y itself; any other reader would see the wrong shape: refused."""
+    y, x = tensor(args[0], "expand_as"), args[1]
+    users = list(imp.node.users) if imp.node is not None else []
+    if not isinstance(x, Tensor) or not users or any(_target(u) not in BROADCASTS for u in users):
+        raise UnsupportedOp(".expand_as() of an activation, other than into an elementwise join")
+    if y.shape.rank > x.shape.rank:
+        raise UnsupportedOp(".expand_as() to a tensor of fewer axes")
+    return y
+
+
+def _target(node) -> str:
+    if node.op == "call_method":
+        return node.target
+    if node.op == "call_function":
+        from .torch_functions import function_key
+
+        return function_key(node.target)
+    return ""
 
 
 @fn("torch.stack")
@@ -151,9 +182,9 @@ def stack(imp, args, kwargs):
     dim = int(arg(args, kwargs, 1, "dim", 0))
     if not parts or not all(isinstance(p, Tensor) for p in parts):
         raise UnsupportedOp("torch.stack of anything but activations")
-    rank = parts[0].shape.rank + 2  # with the batch, after the new axis
+    rank = imp.torch_rank(parts[0]) + 1  # with the batch, after the new axis
     dim = dim % rank
     if dim == 0:
         raise UnsupportedOp("torch.stack along the batch axis")
-    grown = [imp.reshape(p, [BATCH, *p.shape.dims[:dim - 1], 1, *p.shape.dims[dim - 1:]]) for p in parts]
-    return imp.build("concat", grown, None, dim=dim)
+    grown = [imp.reshape(p, [*imp.sizes(p)[:dim], 1, *imp.sizes(p)[dim:]]) for p in parts]
+    return imp.build("concat", grown, None, dim=imp.sample_dim(dim, grown[0]))

@@ -41,8 +41,10 @@ def test_flags_of_the_kinds_the_conventions_name(kind, weighted, moves_bytes, an
 
 
 def test_only_weighted_kinds_count_for_depth():
-    # attention holds its qkv and output projections (linear layers): it counts as one weighted layer
-    assert [k for k in KINDS if is_weighted(k)] == ["attention", "conv", "conv_transpose", "linear"]
+    # attention holds its qkv and output projections (linear layers): it counts as one weighted layer; so does
+    # Swin's window attention
+    assert [k for k in KINDS if is_weighted(k)] == ["attention", "conv", "conv_transpose", "linear",
+                                                    "window_attention"]
 
 
 def test_only_weighted_kinds_have_macs_in_the_zoo():

@@ -20,15 +20,7 @@ tv = import_torchvision()  # before timm, which imports torchvision
 TORCHVISION_CLASSIFIERS = tv.models.list_models(module=tv.models)
 
 # Refused today (reports/coverage/torchvision.md); each with a piece of text one of its reasons must hold.
-TORCHVISION_UNSUPPORTED = {
-    "maxvit_t": ("torch.einsum", "indexing a Param", "torch.swapaxes"),
-    "swin_t": ("shifted_window_attention", "_get_relative_position_bias", "_patch_merging_pad"),
-    "swin_s": ("shifted_window_attention", "_get_relative_position_bias", "_patch_merging_pad"),
-    "swin_b": ("shifted_window_attention", "_get_relative_position_bias", "_patch_merging_pad"),
-    "swin_v2_t": ("shifted_window_attention", "_get_relative_position_bias", "a module called on Param"),
-    "swin_v2_s": ("shifted_window_attention", "_get_relative_position_bias", "a module called on Param"),
-    "swin_v2_b": ("shifted_window_attention", "_get_relative_position_bias", "a module called on Param"),
-}
+TORCHVISION_UNSUPPORTED: dict = {}  # none: Swin and MaxViT were the last (tests/pytorch/test_swin_import.py)
 
 # Found "ok" by the timm sweep: small members of many families (convnets, ViTs, MLP-mixers, EfficientNet-like
 # NAS nets, RegNets, ...), each checked in well under a second.

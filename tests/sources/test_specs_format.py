@@ -241,7 +241,10 @@ def test_every_kind_a_spec_offers_builds(tmp_path):
                 "slice": {"start": 0, "stop": 2}, "channel_shuffle": {"groups": 2}, "reshape": {"sizes": [16, -1]},
                 "permute": {"dims": [0, 2, 3, 1]}, "transpose": {"dim0": 1, "dim1": 3},
                 "select": {"dim": 2, "index": 3}, "reduce_mean": {"dim": [2, 3]}, "reduce_sum": {"dim": 1}, "attention": {"heads": 2},
-                "bias": {"shape": [4, 1, 1]}, "gain": {"shape": [4]}, "scalar": {"op": "mul", "value": 0.5}}
+                "bias": {"shape": [4, 1, 1]}, "gain": {"shape": [4]}, "scalar": {"op": "mul", "value": 0.5},
+                "reduce_norm": {"dim": 1}, "constant": {"op": "mul", "shape": [4, 1]},
+                "window_attention": {"heads": 2, "window": 2}, "roll": {"shifts": [1, 2], "axes": [1, 2]},
+                "learned_tokens": {"count": 2, "channels": 4}}
     tokens = [{"kind": "flatten", "start_dim": 2}, {"kind": "transpose", "dim0": 1, "dim1": 2}]  # 16 x 4
     from archcalc.sources.specs.kinds import makers
 
@@ -253,6 +256,8 @@ def test_every_kind_a_spec_offers_builds(tmp_path):
         layers = [{"kind": "flatten"}, entry] if kind == "linear" else [entry]
         if kind in ("attention", "class_token", "pos_embed"):  # they take tokens x channels
             layers = [*tokens, entry]
+        if kind in ("window_attention", "patch_merge"):  # they take an H x W x C map (channels last)
+            layers = [{"kind": "permute", "dims": [0, 2, 3, 1]}, entry]
         path = write(tmp_path, json.dumps({"name": kind, "input": [4, 4, 4], "layers": layers}), f"{kind}.json")
         report = archcalc.analyze(str(path))
         assert report.layers[-1].kind == ("adaptive_avgpool" if kind == "global_avgpool" else kind)

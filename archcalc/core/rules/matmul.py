@@ -57,6 +57,8 @@ def matmul_shape(a: Matmul, ins):
     rows, cols = x.roles[-2], y.roles[-1]
     if rows == CHANNELS and cols == CHANNELS or CHANNELS in lead.roles and CHANNELS in rows + cols:
         cols = OTHER  # one channel axis at most
+    elif CHANNELS not in lead.roles + rows + cols and x.roles[-1] == CHANNELS and y.roles[-2:] == CHANNELS + OTHER:
+        cols = CHANNELS  # q @ (k^T v), CoaT's factorized attention: a channels x channels matrix maps channels
     out = Shape(dims=(*lead.dims, x.dims[-2], y.dims[-1]), roles=lead.roles + rows + cols)
     return ShapeOut(out, f"({fmt_dim(x.dims[-2])} x {fmt_dim(x.dims[-1])}) @ ({fmt_dim(y.dims[-2])} x "
                          f"{fmt_dim(y.dims[-1])})" + (f" for each of {lead}" if lead.rank else "") + f" -> {out}")

@@ -149,7 +149,15 @@ def reshape_shape(a: Reshape, ins):
     """Output: `sizes` (one -1 inferred); the element count must not change."""
     (x,) = ins
     sizes = _resolve_sizes(x, tuple(a.sizes))
-    return _reshaped(x, sizes, f"{x}")
+    shaped = _reshaped(x, sizes, f"{x}")
+    if not a.roles:
+        return shaped
+    if len(a.roles) != len(sizes) or a.roles.count(CHANNELS) > 1 or \
+            set(a.roles) - {CHANNELS, SPATIAL, TOKENS, OTHER}:
+        raise ShapeError(f"reshape roles {a.roles!r} must name each of the {len(sizes)} axes, at most one channels")
+    out = shaped.shape
+    out = Shape(dims=out.dims, roles=a.roles, strides=out.strides, sample_stride=out.sample_stride)
+    return ShapeOut(out, f"{shaped.derivation}, read as {out.layout()}")
 
 
 def _flat_range(a: Flatten, x: Shape) -> tuple:
@@ -269,8 +277,8 @@ def reshape_rf(a, in_rfs, ins):
     """As it was; global where spatial positions merge into channels (each element then stands for the whole
     map, as before a classifier)."""
     rf, x = in_rfs[0], ins[0]
-    _, lost = group_roles(x, _new_sizes(a, x))
-    if lost :
+    roles, lost = group_roles(x, _new_sizes(a, x))
+    if lost or isinstance(a, Reshape) and a.roles and a.roles != roles:  # axes read anew: positions mixed
         return whole(rf), None
     return rf, None
 

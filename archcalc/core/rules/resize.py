@@ -8,12 +8,13 @@ import math
 from ...errors import ShapeError
 from ..ir import Pad, Upsample
 from ..receptive import RF, global_rf
-from ..shape import Shape, fmt_dim, to_plain
+from ..shape import SPATIAL, TOKENS, Shape, fmt_dim, to_plain
 from . import NO_PARAMS, ShapeOut, flags, rule
 from .saved import Saved
 from .window import AXIS_NAMES
 
-flags(("upsample", "pad"), weighted=False, moves_bytes=True, any_layout=False)
+flags("upsample", weighted=False, moves_bytes=True, any_layout=False)
+flags("pad", weighted=False, moves_bytes=True, any_layout=True)  # spatial or token axes, wherever they lie
 
 # the rank each interpolation mode works on (torch refuses e.g. bilinear on a 1-D input); nearest takes any
 MODE_AXES = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
@@ -127,19 +128,25 @@ def upsample_saved(a: Upsample, ins, out, device):
 # --- pad -----------------------------------------------------------------------------------------------------
 @rule("pad", "shape")
 def pad_shape(a: Pad, ins):
-    """Output shape: n + before + after per axis; a negative side crops, as F.pad allows."""
+    """Output shape: n + before + after per axis; a negative side crops, as F.pad allows. The axes padded are
+    the spatial ones (CxHxW), or the token axis of a tokens tensor (CoaT pads heads x tokens x width by one
+    token); never the channels."""
     (x,) = ins
-    if len(x.spatial) != len(a.pads):
-        raise ShapeError(f"pads {len(a.pads)} spatial axes, got input {x}")
+    places = [i for i, r in enumerate(x.roles) if r in (SPATIAL, TOKENS)]
+    if len(places) != len(a.pads):
+        raise ShapeError(f"pads {len(a.pads)} spatial axes, got input {x} ({x.layout()})")
     sizes, texts = [], []
-    for n, (before, after) in zip(x.spatial, a.pads):
+    for n, (before, after) in zip((x.dims[i] for i in places), a.pads):
         out = to_plain(n + before + after)
         if isinstance(out, int) and out < 1:
             raise ShapeError(f"padding ({before}, {after}) leaves {out} of {fmt_dim(n)} positions")
         sizes.append(out)
         texts.append(f"{fmt_dim(n)} {'+' if before >= 0 else '-'} {abs(before)} "
                      f"{'+' if after >= 0 else '-'} {abs(after)} = {fmt_dim(out)}")
-    return ShapeOut(Shape(x.channels, tuple(sizes)), _derivation(texts))
+    dims = list(x.dims)
+    for i, size in zip(places, sizes):
+        dims[i] = size
+    return ShapeOut(Shape(dims=tuple(dims), roles=x.roles), _derivation(texts))
 
 
 @rule("pad", "other_ops")
@@ -152,7 +159,7 @@ def pad_other_ops(a: Pad, ins, out):
 def pad_rf(a: Pad, in_rfs, ins):
     """Same field and jump; output y is input y - before, so the start moves left by `before` jumps."""
     rf = in_rfs[0]
-    if rf.is_global:
+    if rf.is_global or TOKENS in ins[0].roles:  # tokens added or cut: the others keep their fields
         return rf, None
     start = tuple(s0 - before * j for s0, j, (before, _) in zip(rf.start, rf.jump, a.pads))
     return RF(rf.size, rf.jump, start), None

@@ -3,6 +3,8 @@ multi-head attention (timm's unfused path, written out), a class token and a pos
 
 from __future__ import annotations
 
+import math
+
 
 import torch
 from torch import nn
@@ -137,15 +139,37 @@ class PosEmbed(nn.Module):
 
 
 class Learned(nn.Module):
-    """x + P or x * P with a learned P of the given sample shape (batch axis 1)."""
+    """x + P or x * P with a learned P of the given sample shape (batch axis 1). Where the layer says P is
+    gathered from a smaller table (`params` elements, by an index buffer of `buffers` elements: a relative
+    position bias), the twin holds that table and that index and gathers P from them, as the model does."""
 
-    def __init__(self, shape: tuple, op: str):
+    def __init__(self, shape: tuple, op: str, params=None, buffers: int = 0):
         super().__init__()
-        self.weight = nn.Parameter(torch.zeros(*shape) if op == "add" else torch.ones(*shape))
-        self.op = op
+        self.op, self.shape = op, tuple(shape)
+        elements = math.prod(self.shape)
+        if params == 0 and not buffers:  # a parameter counted by another layer (CaiT's class token, used twice)
+            self.weight, self.index = None, None  # made in forward: no parameter, no buffer here
+            return
+        if params is None or (params == elements and not buffers):
+            self.weight = nn.Parameter(torch.zeros(*shape) if op == "add" else torch.ones(*shape))
+            self.index = None
+            return
+        per = elements // buffers if buffers and not elements % buffers else 0  # entries gathered per index
+        rows = params // per if per and not params % per else 0
+        table = (rows, per) if rows else (params,)  # else P is made otherwise (an MLP's output): the counts only
+        self.weight = nn.Parameter(torch.zeros(*table) if op == "add" else torch.ones(*table))
+        self.register_buffer("index", torch.zeros(buffers, dtype=torch.long))
 
     def forward(self, x):
-        return x + self.weight if self.op == "add" else x * self.weight
+        if self.weight is None:
+            p = x.new_zeros(self.shape) if self.op == "add" else x.new_ones(self.shape)
+        elif self.index is None:
+            p = self.weight
+        elif self.weight.dim() == 2:
+            p = self.weight[self.index].reshape(self.shape)
+        else:  # views only: P of the right shape from the table, saving nothing for backward
+            p = self.weight[:1].expand(math.prod(self.shape)).reshape(self.shape)
+        return x + p if self.op == "add" else x * p
 
 
 class ScalarOp(nn.Module):
@@ -182,12 +206,12 @@ def make_normalize(a, xs, roles=()):
 
 @makes("bias")
 def make_bias(a, xs):
-    return Learned(a.shape, "add")
+    return Learned(a.shape, "add", a.params, a.buffers)
 
 
 @makes("gain")
 def make_gain(a, xs):
-    return Learned(a.shape, "mul")
+    return Learned(a.shape, "mul", a.params, a.buffers)
 
 
 @makes("reshape")

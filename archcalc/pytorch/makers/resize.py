@@ -24,8 +24,25 @@ def make_upsample(a, xs):
     return nn.Upsample(size=a.size, scale_factor=scale, mode=a.mode, align_corners=a.align_corners)
 
 
-@makes("pad")
-def make_pad(a, xs):
-    """nn.ConstantPadNd: F.pad's order is last axis first, (before, after) each."""
+@makes("pad", layout=True)
+def make_pad(a, xs, roles=()):
+    """nn.ConstantPadNd: F.pad's order is last axis first, (before, after) each; a tokens tensor's token axis
+    (heads x tokens x width) with (0, 0) for the axes after it."""
+    places = [i for i, r in enumerate(roles[0]) if r in "ST"] if roles else []
+    if roles and places != list(range(len(roles[0]) - len(places), len(roles[0]))):  # not the trailing axes
+        pairs = {p: pair for p, pair in zip(places, a.pads)}
+        flat = tuple(v for i in range(len(roles[0]) - 1, places[0] - 1, -1) for v in pairs.get(i, (0, 0)))
+        return _Pad(flat, a.value)
     flat = tuple(v for pair in reversed(a.pads) for v in pair)
     return _PAD[len(a.pads)](flat, a.value)
+
+
+class _Pad(nn.Module):
+    """F.pad with a flat tuple covering some of the trailing axes (zeros for those not padded)."""
+
+    def __init__(self, flat: tuple, value: float):
+        super().__init__()
+        self.flat, self.value = flat, value
+
+    def forward(self, x):
+        return nn.functional.pad(x, self.flat, value=self.value)

@@ -67,3 +67,34 @@ class Branchy(nn.Module):
 def residual():
     """A factory: the Residual model with its default widths."""
     return Residual()
+
+
+class SizeBranchy(nn.Module):
+    """Branches on sizes, as timm's models do: "same" padding computed with math.ceil and max, a pad only
+    when the size is not a multiple of the window, a grid side from int(math.sqrt(tokens)), a len() of a
+    shape. torch.fx's plain trace stops at the first `if`; the sized trace follows them."""
+
+    def __init__(self, window: int = 4):
+        super().__init__()
+        self.window = window
+        self.conv = nn.Conv2d(3, 8, 3, stride=2)
+        self.proj = nn.Linear(8, 16)
+
+    def forward(self, x, mask=None):
+        import math
+
+        import torch.nn.functional as F
+
+        h, w = x.shape[-2:]
+        pad_h = max((math.ceil(h / 2) - 1) * 2 + 3 - h, 0)
+        pad_w = max((math.ceil(w / 2) - 1) * 2 + 3 - w, 0)
+        if pad_h or pad_w:
+            x = F.pad(x, [pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2])
+        x = self.conv(x)
+        if mask is not None:
+            x = x * mask
+        tokens = x.flatten(2).transpose(1, 2)
+        side = int(math.sqrt(tokens.shape[1]))
+        if len(x.shape) == 4 and side * side == tokens.shape[1]:
+            tokens = tokens * 2.0
+        return self.proj(tokens)
