@@ -12,7 +12,9 @@ The estimate counts every storage once, however many layers save it (the output 
 ReLU and by the next conv is one tensor), as the measurement does (pytorch/measured_memory.py). Parameters
 and buffers that backward keeps (a conv's weight) are not counted: they are in memory anyway. An op records
 nothing when none of its inputs requires grad and it has no trainable parameters (layers before the first
-conv see the input only). The model is in training mode (dropout active, batch norm on batch statistics).
+conv see the input only). What an MLP run on parameters alone keeps (a relative position MLP, once per
+forward: in no layer) is added once, whatever the batch (graph.extras["torch_params"]["param_saved"]).
+The model is in training mode (dropout active, batch norm on batch statistics).
 Bytes: the activation dtype for saved activations; 8 for int64 indices, 1 for bool masks, 4 for batch-norm
 statistics (float32). No torch here.
 """
@@ -24,6 +26,8 @@ from dataclasses import dataclass, field
 from ..conventions import dtype_bytes
 from ..core.ir import INPUT, Graph
 from ..core.rules import rules_for
+
+PARAM_SAVED = "(modules on parameters alone, once per forward)"  # the storage name of their tensors
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,9 @@ def saved_for_backward(graph: Graph, report, device: str = "cpu") -> SavedEstima
             kept[f"{layer.name}:{extra.what}"] = value
             first = first + value
         by_layer[layer.name] = first
+    once = (graph.extras.get("torch_params") or {}).get("param_saved", 0)
+    if once:  # an MLP on parameters alone, run once per forward at any batch (sources/torch_param_saved.py)
+        kept[PARAM_SAVED] = once * nbytes
     total = 0
     for value in kept.values():
         total = total + value

@@ -32,6 +32,11 @@ class Conv:
     same: torch's padding='same' (stride 1): d*(k - 1) padding per axis in total, `padding` holding the
     left (top) part, total//2; torch puts the odd one on the right (bottom). Stored this way so that the
     receptive field's start, which only depends on the left padding, needs no special case.
+
+    standardised: the weight is standardised per output channel before use (timm's StdConv2d, BiT), as
+    F.batch_norm of the weight in training mode; gain: and scaled by a learned gain per output channel
+    (NFNet's ScaledStdConv2d: out_channels more parameters). Both leave shape and MACs as they are; backward
+    keeps the standardised weight and its statistics (rules/conv.py).
     """
 
     out_channels: int
@@ -42,6 +47,8 @@ class Conv:
     groups: int = 1
     bias: bool = True
     same: bool = False
+    standardised: bool = False
+    gain: bool = False
 
 
 @dataclass(frozen=True)
@@ -273,7 +280,13 @@ from .ir_tensors import (Attention, Bias, ClassToken, Contiguous, Gain, Matmul, 
                          ReduceMean, ReduceSum, Reshape, Scalar, Select, Transpose, Normalize,
                          ReduceNorm, Constant)
 from .ir_windows import PatchMerge, Roll, WindowAttention  # noqa: E402,F401
+from .ir_unfold import Fold, Unfold, UnfoldAxis  # noqa: E402,F401
+from .ir_table import BatchTable  # noqa: E402,F401
 from .ir_queries import LearnedTokens  # noqa: E402,F401
+from .ir_reduce import Expand, ReduceMax, ReduceVar, Take  # noqa: E402,F401
+from .ir_fixed import BorderPad, BufferConv  # noqa: E402,F401
+from .ir_assign import Assign  # noqa: E402,F401
+from .ir_param_matmul import ParamMatmul  # noqa: E402,F401
 
 
 @dataclass(frozen=True)

@@ -123,8 +123,10 @@ def _flop_counter(model, input_shape, batch: int, training: bool = False):
     x = torch.zeros((batch, *input_shape), device=device, dtype=dtype)
     counter = FlopCounterMode(display=False)
     was_training = model.training
+    # autograd on where it costs nothing (meta): under no_grad torch's module tracker fails on a module called
+    # on a view of a parameter (CaiT's and PiT's class token: "Expected gradient function to be set")
     try:
-        with counter, torch.no_grad():
+        with counter, torch.set_grad_enabled(device.type == "meta"):
             model.train(training)(x)
     finally:
         model.train(was_training)

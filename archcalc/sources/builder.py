@@ -22,10 +22,11 @@ from .builder_elementwise import ElementwiseMethods
 from .builder_layout import LayoutMethods, sample_axis
 from .builder_norm import NormMethods
 from .builder_plumbing import PlumbingMethods
+from .builder_reduce import ReduceMethods
 from .builder_resize import ResizeMethods
 
 
-class Net(ElementwiseMethods, NormMethods, PlumbingMethods, ResizeMethods, LayoutMethods):
+class Net(ElementwiseMethods, NormMethods, PlumbingMethods, ResizeMethods, LayoutMethods, ReduceMethods):
     """Collects layers in order; node names are dotted paths.
 
     The lecture's layers are methods here; the later kinds come from one mixin per family
@@ -84,7 +85,7 @@ class Net(ElementwiseMethods, NormMethods, PlumbingMethods, ResizeMethods, Layou
 
     # --- layers -------------------------------------------------------------------------------------
     def conv(self, x, out_channels: int, kernel, stride=1, padding=0, dilation=1, groups: int = 1,
-             bias: bool = True, dims=None, name=None) -> str:
+             bias: bool = True, dims=None, name=None, standardised: bool = False, gain: bool = False) -> str:
         """A convolution over 1, 2 or 3 spatial axes: `dims`, else the length of a per-axis list, else 2.
 
         padding="same" (stride 1 only, as torch) keeps every size: d*(k - 1) in all per axis, the odd one
@@ -103,7 +104,10 @@ class Net(ElementwiseMethods, NormMethods, PlumbingMethods, ResizeMethods, Layou
         pads = tuple(d * (k - 1) // 2 for k, d in zip(kernel, dilation)) if same else per_axis(padding, axes,
                                                                                                  "padding")
         check_non_negative(self.name, name, padding=pads)
-        attrs = ir.Conv(out_channels, kernel, stride, pads, dilation, groups, bias, same)
+        if gain and not standardised:
+            raise GraphError(f"{self.name}: layer {name or '(unnamed)'}: a conv gain needs a standardised weight")
+        attrs = ir.Conv(out_channels, kernel, stride, pads, dilation, groups, bias, same, bool(standardised),
+                        bool(gain))
         return self.layer("conv", attrs, x, name)
 
     def _pool(self, kind, x, kernel, stride, padding, dilation, ceil_mode, name, count_include_pad=True,

@@ -110,6 +110,15 @@ class LayoutMethods:
         """torch.matmul / bmm of two inputs: (..., n, k) @ (..., k, m); n x k x m MACs per leading index."""
         return self.layer("matmul", ir.Matmul(), xs, name)
 
+    def assign(self, xs, index, name=None) -> str:
+        """x[index] = v, in place, for xs = [x, v]: `index` per sample axis, [start, stop] or one position."""
+        return self.layer("assign", ir.Assign(tuple(tuple(e) if isinstance(e, list) else e for e in index)), xs,
+                          name)
+
+    def param_matmul(self, x, shape, params=None, buffers: int = 0, name=None) -> str:
+        """x @ P with a learned P of `shape` (broadcast as torch.matmul does), made from `params` elements."""
+        return self.layer("param_matmul", ir.ParamMatmul(tuple(shape), params, buffers), x, name)
+
     def attention(self, x, heads: int, qkv_bias: bool = True, proj_bias: bool = True, fused: bool = False,
                   name=None) -> str:
         """Multi-head self-attention on tokens x channels with its qkv and output projections (timm's ViT);

@@ -4,7 +4,8 @@ torch's layers take a tensor's axes where they sit, whatever a model meant by th
 read axis 1 as channels and axis 2 as length, so ECA's pooled vector viewed as (1, C) is one channel of
 length C (Wang et al. 2020, a 1-D conv across channels); torch.cat joins whatever lies along its axis, so
 CaiT's class token (1, C), made by a linear layer, joins the patch tokens as one more token; Next-ViT's
-AvgPool1d pools tokens x channels transposed (channels x tokens) along the tokens. Here such an input is
+AvgPool1d pools tokens x channels transposed (channels x tokens) along the tokens; the norms and F.interpolate
+read axis 1 as channels too (MobileViT-v2's GroupNorm on (B, C, P, N) patches). Here such an input is
 named anew (a view, `ImportingMethods.read_as`) before the layer that reads it, so the IR's roles say what
 torch does.
 
@@ -17,7 +18,7 @@ Registered over torch_functions' table entries, which it extends (imported at th
 from __future__ import annotations
 
 from ..core.shape import is_symbolic
-from .torch_folding import is_batch, times
+from .torch_folding import divided, is_batch, times
 from .torch_functions import FUNCTIONS, arg, fn, tensor
 from .torch_modules import MODULES
 from .torch_values import Param, Tensor, UnsupportedOp
@@ -25,6 +26,9 @@ from .torch_values import Param, Tensor, UnsupportedOp
 # modules that read axis 1 as channels and the rest as spatial, by the number of spatial axes
 CHANNELS_FIRST_DIMS = {f"{kind}{n}d": n for n in (1, 2, 3) for kind in (
     "Conv", "MaxPool", "AvgPool", "AdaptiveAvgPool", "AdaptiveMaxPool")}
+
+NORMS_BY_POSITION = ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "GroupNorm", "InstanceNorm1d",
+                     "InstanceNorm2d", "InstanceNorm3d")
 
 
 def channels_first(imp, x, dims: int, name=None):
@@ -50,6 +54,28 @@ def _conv_function(handler):
             args = (channels_first(imp, args[0], len(weight.shape) - 2), *args[1:])
         return handler(imp, args, kwargs)
     return conv
+
+
+def _positional_norm(handler):
+    """Norm modules read axis 1 as channels and the rest as spatial (MobileViT-v2's GroupNorm on (B, C, P, N)
+    patches, named channels x tokens x tokens by the view)."""
+    def norm(imp, m, args, kwargs, name):
+        x = args[0] if args else None
+        if isinstance(x, Tensor) and x.shape.rank > 1 and not imp.fold(x):
+            args = (channels_first(imp, x, x.shape.rank - 1, f"{name}.axes"), *args[1:])
+        return handler(imp, m, args, kwargs, name)
+    norm.__doc__ = handler.__doc__
+    return norm
+
+
+def _resize_function(handler):
+    """F.interpolate (and F.group_norm, F.batch_norm: HaloNet's BatchNormAct2d after its blocks are joined back
+    into a map) read axis 1 as channels and the rest as spatial, whatever a view named them."""
+    def resize(imp, args, kwargs):
+        if args and isinstance(args[0], Tensor) and args[0].shape.rank > 1 and not imp.fold(args[0]):
+            args = (channels_first(imp, args[0], args[0].shape.rank - 1), *args[1:])
+        return handler(imp, args, kwargs)
+    return resize
 
 
 def _cat(handler):
@@ -95,7 +121,13 @@ def sdpa(imp, args, kwargs):
         raise UnsupportedOp("scaled_dot_product_attention with is_causal")
     if mask is not None and not isinstance(mask, (Tensor, Param)):
         raise UnsupportedOp(f"scaled_dot_product_attention with a mask of {type(mask).__name__}")
-    scores = imp.build("matmul", [q, imp.build("transpose", k, None, dim0=-2, dim1=-1)], None)
+    k_t = imp.build("transpose", k, None, dim0=-2, dim1=-1)
+    if mask is not None:  # the math kernel, torch's only one for a float mask on the CPU: q and k^T scaled by
+        # sqrt(scale) each (two new tensors, the ones the scores' matmul keeps for backward; no MACs)
+        root = float(arg(args, kwargs, 6, "scale", None) or q.shape.dims[-1] ** -0.5) ** 0.5
+        q = imp.build("scalar", q, None, op="mul", value=root)
+        k_t = imp.build("scalar", k_t, None, op="mul", value=root)
+    scores = imp.build("matmul", [q, k_t], None)
     if isinstance(mask, Param):
         scores = imp.with_param("add", scores, mask)
     elif mask is not None:
@@ -116,7 +148,8 @@ def _batch_product(handler):
 
 
 def _batch_quotient(handler):
-    """B_ // B: the windows (or heads) per sample, from a folded first size and the batch size."""
+    """B_ // B: the windows (or heads) per sample, from a folded first size and the batch size; B_ // nW: the
+    batch size (times what remains folded), refused where it would split a sample."""
     def floordiv(imp, args, kwargs):
         a, b = args[:2]
         if is_batch(a) and is_batch(b):
@@ -124,6 +157,8 @@ def _batch_quotient(handler):
             if is_symbolic(ka) or is_symbolic(kb) or ka % kb:
                 raise UnsupportedOp("arithmetic on the batch size (a quotient of folded sizes)")
             return ka // kb
+        if is_batch(a) and not isinstance(b, (Tensor, Param, bool)) and (isinstance(b, int) or is_symbolic(b)):
+            return divided(getattr(a, "k", 1), b)  # B_ // nW (Hiera-Det's window_unpartition): whole samples
         return handler(imp, args, kwargs)
     return floordiv
 
@@ -157,8 +192,15 @@ def register() -> None:
         MODULES[cls] = _positional_module(MODULES[cls], dims)
     for name in ("F.conv1d", "F.conv2d", "F.conv3d", "torch.conv1d", "torch.conv2d", "torch.conv3d"):
         FUNCTIONS[name] = _conv_function(FUNCTIONS[name])
+    for cls in NORMS_BY_POSITION:
+        MODULES[cls] = _positional_norm(MODULES[cls])
+    for name in ("F.interpolate", "F.group_norm", "F.batch_norm"):
+        FUNCTIONS[name] = _resize_function(FUNCTIONS[name])
     for name in ("torch.cat", "torch.concat", "torch.concatenate"):
         FUNCTIONS[name] = _cat(FUNCTIONS[name])
 
 
 register()
+
+
+from . import torch_fold_ops  # noqa: E402,F401,I001  (norms given a tensor folded into the batch)

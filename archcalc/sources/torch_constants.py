@@ -15,6 +15,8 @@ by a Linear or convolution run on a table (XCiT's Fourier encoding projected by 
 its MACs join the graph's once-per-forward MACs, as torch_param_modules does for a module on parameters), is
 sized the same way and becomes a TableParam: the layer that first uses it counts its parameters. A table of
 one sample repeated or viewed to the batch (pos.repeat(B, 1, 1, 1)) is the same table for every sample.
+A table created with the batch axis (EdgeNeXt's torch.zeros(B, H, W)) is built by torch once per sample:
+torch_batch_tables keeps it per sample, and a module run on it counts per sample, on a `batch_table` layer.
 
 Also here, because timm's rotary attention needs them on activations: -x (a scalar multiply by -1), a slice
 of step k (x[..., 1::2]: the same view as a reshape to (n/k, k) and a select), an empty slice (q[:, :, :0]
@@ -35,9 +37,11 @@ from .torch_values import BATCH, Param, Tensor, UnsupportedOp
 
 @dataclass(frozen=True)
 class Constant:
-    """A tensor computed from sizes and numbers alone: torch's full shape (it has no batch axis)."""
+    """A tensor computed from sizes and numbers alone: torch's full shape (it has no batch axis), and its dtype
+    (an index table is int64: a parameter indexed by it, MViT-v2's rel_pos_h[dist.long()], needs to know)."""
 
     shape: tuple
+    dtype: str = "float32"
 
 
 JOINS = {"operator.add": "add", "operator.iadd": "add", "torch.add": "add", "operator.mul": "mul",
@@ -46,11 +50,11 @@ NEW_FUNCTIONS = ("torch.arange", "torch.linspace", "torch.zeros", "torch.ones", 
                  "torch.sin", "torch.cos", "torch.exp", "torch.log", "torch.sqrt", "torch.ceil", "torch.floor",
                  "torch.round", "torch.clamp", "torch.outer", "torch.pow", "torch.max", "torch.min",
                  "torch.repeat_interleave", "torch.tensor_split", "torch.stack", "torch.div", "torch.neg",
-                 "torch.sub", "torch.floor_divide", "timm._build_grid", "timm.ndgrid", "timm.meshgrid",
-                 "timm.get_mixed_grid")
+                 "torch.sub", "torch.floor_divide", "torch.cumsum", "operator.invert", "timm._build_grid",
+                 "timm.ndgrid", "timm.meshgrid", "timm.get_mixed_grid")
 NEW_METHODS = ("sin", "cos", "exp", "log", "sqrt", "ceil", "floor", "round", "clamp", "repeat", "repeat_interleave",
                "max", "min", "tensor_split", "long", "int", "float", "double", "pow", "neg", "outer", "div", "sub",
-               "unflatten", "type", "t", "new_tensor", "to")
+               "unflatten", "type", "t", "new_tensor", "to", "cumsum")
 BATCH_VIEWS = ("repeat", "expand", "reshape", "view")
 # what a table made from parameters (learned rotary frequencies: ROPE-Mixed) may go through, its shape read
 # from torch; the parameters stay its sources, counted once by the first layer that uses the table
@@ -69,6 +73,9 @@ def _flat(value):
         yield value
 
 
+from .torch_batch_tables import SampleTable, batch_sized, per_sample_tables, table_layer  # noqa: E402  (needs Constant)
+
+
 def _meta(value, batch=None):
     """An argument as torch takes it: constants and parameters as meta tensors of their shapes; the batch size
     as `batch` where a table of one sample is repeated or viewed to the batch (else refused)."""
@@ -79,7 +86,8 @@ def _meta(value, batch=None):
     if isinstance(value, (Constant, Param)):
         if any(is_symbolic(d) for d in value.shape):
             raise UnsupportedOp("a constant table whose size is a formula (a symbolic input size)")
-        return torch.empty(tuple(int(d) for d in value.shape), device="meta")
+        dtype = getattr(torch, getattr(value, "dtype", "float32"))
+        return torch.empty(tuple(int(d) for d in value.shape), device="meta", dtype=dtype)
     if isinstance(value, Attribute):
         return torch.device("meta") if value.what == "device" else torch.float32
     if isinstance(value, (list, tuple)):
@@ -110,7 +118,7 @@ def _value(out, params: list):
     if isinstance(out, torch.Tensor):
         shape = tuple(int(d) for d in out.shape)
         if not params:
-            return Constant(shape)
+            return Constant(shape, str(out.dtype).replace("torch.", ""))
         first = params[0] if isinstance(params[0], TableParam) else TableParam(*_fields(params[0]))
         return first.derived(shape, *params[1:])
     if isinstance(out, torch.Size):
@@ -132,9 +140,12 @@ def evaluate(imp, args, kwargs):
     sample (first size 1) repeated, expanded or viewed to the batch (XCiT's pos.repeat(B, 1, 1, 1), then
     .reshape(B, -1, N)) is the same table for every sample: read at a batch of 1, its first size stays 1."""
     node = imp.node
-    one = node.op == "call_method" and node.target in BATCH_VIEWS and isinstance(args[0], (Constant, TableParam)) \
-        and len(args[0].shape) > 0 and args[0].shape[0] == 1
+    per_sample = batch_sized(imp, args) or any(isinstance(v, SampleTable) for v in _flat((args, kwargs)))
+    one = per_sample or node.op == "call_method" and node.target in BATCH_VIEWS and \
+        isinstance(args[0], (Constant, TableParam)) and len(args[0].shape) > 0 and args[0].shape[0] == 1
     margs, mkwargs = _meta(args, 1 if one else None), _meta(kwargs, 1 if one else None)
+    if _name(node) == "operator.invert":  # ~mask: a table knows its shape only (read as float), ~ needs bool
+        margs = tuple(m.bool() if hasattr(m, "bool") else m for m in margs)
     try:
         out = getattr(margs[0], node.target)(*margs[1:], **mkwargs) if node.op == "call_method" else \
             node.target(*margs, **mkwargs)
@@ -142,7 +153,8 @@ def evaluate(imp, args, kwargs):
         raise
     except Exception as err:  # torch's own refusal (a value-dependent op on meta): loud, with torch's words
         raise UnsupportedOp(f"{_name(node)} of a constant table ({type(err).__name__}: {str(err)[:80]})") from None
-    return _value(out, [p for p in _flat((args, kwargs)) if isinstance(p, Param)])
+    value = _value(out, [p for p in _flat((args, kwargs)) if isinstance(p, Param)])
+    return per_sample_tables(value) if per_sample else value
 
 
 def _name(node) -> str:
@@ -292,8 +304,9 @@ def _repeat_interleave(previous):
             raise UnsupportedOp(".repeat_interleave() of an activation with repeats per element or no dim")
         rank = x.shape.rank + 1
         dim %= rank
-        if dim == 0:
-            raise UnsupportedOp(".repeat_interleave() along the batch axis")
+        if dim == 0:  # GCViT's global query, one per window of its sample: k copies folded into the batch
+            unit = imp.reshape(x, [BATCH, 1, *x.shape.dims])
+            return imp.set_fold(imp.build("concat", [unit] * repeats, None, dim=1) if repeats > 1 else unit, 1)
         dims = list(x.shape.dims)
         unit = imp.reshape(x, [BATCH, *dims[:dim], 1, *dims[dim:]])
         copies = imp.build("concat", [unit] * repeats, None, dim=dim + 1) if repeats > 1 else unit
@@ -316,8 +329,12 @@ def _take_strided(imp, x: Tensor, items: tuple) -> Tensor:
         if item.step in (None, 1):
             continue
         size, step, start = out.shape.dims[dim - 1], item.step, item.start or 0
-        if is_symbolic(size) or step < 1 or size % step or item.stop not in (None, size) or not 0 <= start < step:
+        if is_symbolic(size) or step < 1 or size % step and start or item.stop not in (None, size) or \
+                not 0 <= start < step:
             raise UnsupportedOp(f"a slice {start}::{step} of an axis of {size}")
+        if size % step:  # LeViT's x[:, ::2, ::2] of 7 x 7: padded at the end to whole steps (a copy), as read
+            out = imp.pad(out, (0, 0) * (out.shape.rank - dim) + (0, step - size % step), 0.0, None)
+            size = out.shape.dims[dim - 1]
         dims = list(out.shape.dims)
         out = imp.reshape(out, [BATCH, *dims[:dim - 1], size // step, step, *dims[dim:]])
         out = imp.build("select", out, None, dim=dim + 1, index=start)
@@ -330,6 +347,8 @@ def _module_on_table(previous):
     its MACs go to the graph's once-per-forward MACs, its result is a TableParam made of its weights."""
     def handler(imp, m, args, kwargs, layer_name):
         x = args[0] if args else None
+        if isinstance(x, SampleTable):
+            return previous(imp, m, [table_layer(imp, x), *args[1:]], kwargs, layer_name)
         if not isinstance(x, Constant):
             return previous(imp, m, args, kwargs, layer_name)
         import torch

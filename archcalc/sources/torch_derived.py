@@ -7,10 +7,12 @@ How each is mapped, and why it stays exact:
 - F.batch_norm of a weight (weight standardisation, training=True, no running statistics) is a tensor made
   from that weight and the batch norm's own weight (NFNet's gain x scale): a derived parameter of the
   weight's shape. torch's FlopCounterMode counts no MACs for it (a normalisation), nor does archcalc.
-- A conv whose weight is such a derived parameter and holds elements besides the weight itself (the gain):
-  the gain is one factor per output channel, so conv(x, g * w_hat) + b == g * conv(x, w_hat) + b exactly.
-  It is mapped as the conv (no bias) on the standardised weight, then a `gain` layer of C x 1 x 1 holding
-  the gain's elements, then a `bias` layer (when there is one): the same MACs, every parameter once.
+- A conv whose weight is such a standardised weight (with or without NFNet's gain, one per output channel)
+  is one conv layer marked standardised (and gain): ir.Conv holds the gain's elements, and its saved rule
+  what backward keeps (the standardised weight, the batch norm's statistics, gain * scale), as torch does;
+  one output tensor, as torch makes. Another computed conv weight whose extra elements are one gain per
+  output channel: conv(x, g * w) + b == g * conv(x, w) + b exactly, mapped as the conv (no bias), then a
+  `gain` layer of C x 1 x 1, then a `bias` layer (when there is one): the same MACs, every parameter once.
 - F.linear (or a conv) whose bias is made of other tensors (BEiT's cat(q_bias, k_bias buffer, v_bias)):
   the layer without its bias, then a `bias` layer holding the elements the bias is made of (buffers apart).
 - x + P, x * P and attention's float mask with such a P: ImportingMethods.with_param and torch_axes'
@@ -19,6 +21,8 @@ How each is mapped, and why it stays exact:
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from ..core.shape import product
 from .torch_functions import FUNCTIONS, arg
@@ -74,7 +78,8 @@ def _batch_norm(original):
         others = [p for p in (arg(args, kwargs, 3, "weight"), arg(args, kwargs, 4, "bias")) if p is not None]
         if any(not isinstance(p, Param) for p in others):
             raise UnsupportedOp("batch_norm of a parameter with a computed weight")
-        return x.derived(x.shape, *others)  # weight standardisation: the same shape, no MACs
+        # weight standardisation: the same shape, no MACs; the conv that uses it says so (ir.Conv.standardised)
+        return replace(x.derived(x.shape, *others), standardised=True)
     return handler
 
 
@@ -90,6 +95,8 @@ def reshape_param_as(args, kwargs) -> Param:
 def _conv(original):
     def handler(imp, args, kwargs):
         weight, bias = arg(args, kwargs, 1, "weight"), arg(args, kwargs, 2, "bias")
+        if isinstance(weight, Param) and weight.standardised and _plain(bias):
+            return _standardised_conv(imp, original, args, kwargs, weight)
         if not isinstance(weight, Param) or _plain(weight) and _plain(bias):
             return original(imp, args, kwargs)
         extras = _extras(weight)
@@ -108,6 +115,24 @@ def _conv(original):
                                  imp.unique(f"{base}.bias"))
         return out
     return handler
+
+
+def _standardised_conv(imp, original, args, kwargs, weight: Param) -> Tensor:
+    """conv(x, w_hat) with w_hat = batch_norm(w) (StdConv2d) or batch_norm(w, weight=gain * scale)
+    (ScaledStdConv2d): one conv layer marked standardised (and gain), holding the gain's elements too; the
+    same output, MACs and parameters as torch's, and backward keeps what torch keeps (rules/conv.py)."""
+    extras = _extras(weight)
+    channels = weight.shape[0]
+    if extras and sum(n for _, n, _ in extras) != channels:
+        raise UnsupportedOp("a standardised conv weight scaled by other than one gain per output channel")
+    plain = Param(weight.name, weight.shape, weight.numel, weight.trainable, weight.is_buffer)
+    out = original(imp, (args[0], plain) + tuple(args[2:]), {k: v for k, v in kwargs.items() if k != "weight"})
+    layer = imp.layers[-1]
+    if layer.name != out.layer or layer.kind != "conv":
+        raise UnsupportedOp("a standardised conv weight used other than by one conv")
+    imp.layers[-1] = replace(layer, attrs=replace(layer.attrs, standardised=True, gain=bool(extras)))
+    imp.uses(weight)
+    return out
 
 
 def _linear(original):

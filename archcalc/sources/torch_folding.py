@@ -6,7 +6,9 @@ that view keeps each sample's elements together, sample b in rows b * nW to (b +
 sample it is exactly an (nW, ws, ws, C) tensor: archcalc keeps that shape (a leading per-sample axis, so
 every figure is per sample as elsewhere) and remembers that the model sees it folded into its first axis.
 Its sizes read back as (N * nW, ws, ws, C) (`BatchTimes`), its torch dims shift past the folded axis, and a
-view to (B, ...) or (-1, ...) of exactly one sample's elements unfolds it. A view of the batch into a size
+view to (B, ...) or (-1, ...) of exactly one sample's elements unfolds it. x.flatten(0, k) folds the sample's
+first k axes the same way (FoldIntoBatch: LeViT's BatchNorm1d on tokens); torch_fold_ops runs the layers that
+read axes by position (norms, convs, timm's Attention) on folded tensors. A view of the batch into a size
 that is not a whole number of samples, or an operation on the folded first axis itself, stays refused.
 """
 
@@ -163,3 +165,23 @@ class FoldingMethods:
         else:
             k = x.shape.elements // known
         return (rest, 0) if _same(k, 1) else ([k, *rest], 1)
+
+
+class FoldIntoBatch:
+    """Mixed into the importer beside FoldingMethods: x.flatten(0, end) (LeViT's LinearNorm runs BatchNorm1d on
+    (B * N, C)): torch axes 1..end join the batch, each sample's rows together (the batch axis is the
+    outermost, permuted or not), so per sample the tensor is unchanged and only its fold grows (one leading
+    axis of their product)."""
+
+    def fold_into_batch(self, x: Tensor, end: int, name) -> Tensor:
+        from ..core import ir
+
+        f = self.fold(x)
+        if f + end >= x.shape.rank:
+            raise UnsupportedOp("flatten of every axis into the batch axis")
+        if f + end > 1:
+            out = self.build("flatten", x, name, start_dim=1, end_dim=f + end)
+        else:  # one axis folded, as it lies: a view naming the new tensor, whose fold it records
+            out = self.add_layer("reshape", ir.Reshape(tuple(to_plain(d) for d in x.shape.dims), x.shape.roles),
+                                 [x], name)
+        return self.set_fold(out, 1)

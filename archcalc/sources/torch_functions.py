@@ -318,5 +318,13 @@ from . import torch_windows  # noqa: E402,F401,I001  (Swin: window attention, pa
 from . import torch_einsum  # noqa: E402,F401,I001  (einsum as a matmul, swapaxes)
 from . import torch_axes  # noqa: E402,F401  conv inputs read by position, cat of a class token, SDPA with a mask
 from . import torch_norms  # noqa: E402,F401  rms norm, x.norm, addcmul, a tensor over a tensor
+from . import torch_unfold  # noqa: E402,F401  im2col, col2im, x.unfold (TNT, VOLO, HaloNet)
+from . import torch_reductions  # noqa: E402,F401  var/std, amax/amin, sqrt/rsqrt, pow of activations
+from . import torch_fold_expand  # noqa: E402,F401  .expand() of samples folded into the batch (BoTNet)
+from . import torch_fixed_filters  # noqa: E402,F401  BlurPool: a conv of a buffer filter, a reflect pad
+from . import torch_assign  # noqa: E402,F401  x[index] = v, in place
+from . import torch_moved  # noqa: E402,F401  a reshape of a batch-moving permute, before its index
+from . import torch_einsum_param  # noqa: E402,F401  einsum of an activation and a learned tensor
 from . import torch_constants  # noqa: E402,F401  tables from sizes (rotary sin/cos); wraps the handlers: last
+from . import torch_table_joins  # noqa: E402,F401  x / C, x - C of a constant table: after torch_constants
 from . import torch_stacks  # noqa: E402,F401  branches stacked on a new axis 0, then averaged

@@ -142,15 +142,16 @@ def trace(module, name: str, x: Shape):
         first = err
     where = _where(first) or f"{type(first).__name__}: {' '.join(str(first).split())[:80]}"
     if any(is_symbolic(d) for d in x.dims):
-        return None, (f"{name}: the forward branches on its input's size ({where}), so archcalc reads it at numeric "
-                      "sizes only: give --input as numbers, e.g. 3x224x224"), ""
+        return None, (f"{name}: torch.fx alone stops at {where} (a branch on the input's size, or a write into part "
+                      "of a tensor), so archcalc traces it with sizes known, at numeric sizes only: give --input as "
+                      "numbers, e.g. 3x224x224"), ""
     try:
         graph = Tracer(x.dims).trace(module, concrete_args=_defaults(module))
     except Exception as err:
         return None, (f"{name}: torch.fx cannot trace the model ({_why(err)}); archcalc reads models whose forward "
                       "torch.fx can follow (no branch on a tensor's values)"), ""
-    return graph, None, (f"traced at {x} with sizes known: the forward branches on its input's size ({where}), "
-                         "so the figures hold at this size (archcalc traces again at another)")
+    return graph, None, (f"traced at {x} with sizes known (torch.fx alone stops at {where}): the figures hold at "
+                         "this size, and archcalc traces again at another")
 
 
 def _defaults(module) -> dict:
@@ -170,10 +171,14 @@ def _why(err: Exception) -> str:
 
 def _where(err: Exception) -> str:
     """The model's own line (folder/file.py:line) that raised `err`: the last frame outside torch and archcalc."""
+    import os
     import traceback
 
-    frames = [f for f in traceback.extract_tb(err.__traceback__) if "/torch/" not in f.filename
-              and "archcalc" not in f.filename]
+    import torch
+
+    skip = (os.path.dirname(torch.__file__) + os.sep, os.path.dirname(os.path.dirname(__file__)) + os.sep)
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if not f.filename.startswith(skip)
+              and not f.filename.startswith("<")]
     return f"{'/'.join(frames[-1].filename.split('/')[-2:])}:{frames[-1].lineno}" if frames else ""
 
 
@@ -207,6 +212,8 @@ def import_module(module, name: str, input, source: str = "") -> Graph:
             break
         try:
             values[node.name] = map_node(importer, node, values)
+            if _writes_into(node):  # x[index] = v: later uses of x read the written tensor
+                values[node.args[0].name] = values[node.name]
         except Poisoned as err:  # it reads an unmapped value; if it is unknown itself, it is counted too
             what = unknown(importer, node)
             if what:
@@ -222,6 +229,15 @@ def import_module(module, name: str, input, source: str = "") -> Graph:
                  for what, (first, count) in unsupported.items()]
         raise GraphError("\n".join(lines))
     return _finish(importer, module, name, source, x, values, output)
+
+
+def _writes_into(node) -> bool:
+    """An item assignment into a traced tensor (operator.setitem on a node): it changes that node's value."""
+    import operator
+
+    import torch.fx
+
+    return node.target is operator.setitem and isinstance(node.args[0], torch.fx.Node)
 
 
 def _finish(importer: Importer, module, name, source, x, values, output) -> Graph:
@@ -245,6 +261,8 @@ def _finish(importer: Importer, module, name, source, x, values, output) -> Grap
 
         extras["torch_params"]["param_macs"] = sum(param_macs.values())
         notes += (param_macs_note(param_macs),)
+    if getattr(importer, "param_saved", 0):  # what backward keeps of such an MLP (torch_param_saved)
+        extras["torch_params"]["param_saved"] = importer.param_saved
     graph = Graph(name, tuple(layers), tuple(x.dims), source or name, notes, extras, False,
                   "" if x.channels_first else x.roles)
     _reconcile(graph, module, name, x)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..core import ir
 from ..core.shape import is_symbolic, to_plain
-from .torch_folding import FoldingMethods
+from .torch_folding import FoldIntoBatch, FoldingMethods
 from .torch_values import Param, Tensor, UnsupportedOp
 
 
@@ -16,7 +16,7 @@ def _same(a, b) -> bool:
     return to_plain(a) == to_plain(b)
 
 
-class ImportingMethods(FoldingMethods):
+class ImportingMethods(FoldingMethods, FoldIntoBatch):
     """Uses the Importer's build, add_layer, node, params_seen (and layers, shapes: torch_folding)."""
 
     def torch_dim(self, dim, x: Tensor):
@@ -58,7 +58,7 @@ class ImportingMethods(FoldingMethods):
         rank, f = self.torch_rank(x), self.fold(x)
         start, end = start % rank, end % rank
         if start == 0:
-            raise UnsupportedOp("flatten of the batch axis (start_dim 0)")
+            return self.fold_into_batch(x, end, name)
         if start == end:
             return x
         return self.build("flatten", x, name, start_dim=start + f, end_dim=end + f)
@@ -76,19 +76,25 @@ class ImportingMethods(FoldingMethods):
         return self.set_fold(self.add_layer("reshape", ir.Reshape(tuple(to_plain(s) for s in per)), [x]), f)
 
     def index(self, x: Tensor, index) -> Tensor:
-        """x[...] with ints (select), slices of step 1 and an Ellipsis; the batch axis taken whole."""
+        """x[...] with ints (select), slices of step 1, None (a unit axis) and an Ellipsis; the batch axis whole."""
         index = index if isinstance(index, tuple) else (index,)
         if not index or index[0] != slice(None) and index[0] is not Ellipsis:
             raise UnsupportedOp("indexing the batch axis")
         if Ellipsis in index:
             at = index.index(Ellipsis)
-            fill = self.torch_rank(x) - (len(index) - 1)
+            fill = self.torch_rank(x) - sum(1 for i in index if i is not Ellipsis and i is not None)
             index = index[:at] + (slice(None),) * fill + index[at + 1:]
         index = index[:1] + (slice(None),) * self.fold(x) + index[1:]  # the axes folded into the batch: whole
         dim, out = 1, x
         for item in index[1:]:
-            if isinstance(item, bool) or item is None:
-                raise UnsupportedOp("indexing with None or a boolean")
+            if item is None:  # a new unit axis here: x[:, :, None]
+                sizes = list(self.sizes(out))
+                at = dim - self.fold(out)
+                out = self.reshape(out, sizes[:at] + [1] + sizes[at:])
+                dim += 1
+                continue
+            if isinstance(item, bool):
+                raise UnsupportedOp("indexing with a boolean")
             if isinstance(item, int):
                 size = out.shape.dims[dim - 1]
                 position = item + size if item < 0 and not is_symbolic(size) else item
@@ -133,17 +139,24 @@ class ImportingMethods(FoldingMethods):
     def pad(self, x: Tensor, pads: tuple, value: float, name) -> Tensor:
         """torch's pads run from the last axis backwards (left, right, top, bottom, ...); the pad kind takes
         one (before, after) pair per spatial or token axis in axis order (CoaT pads heads x tokens x width by
-        one token: (0, 0, 1, 0, 0, 0)). A pad of any other axis (channels, heads) is refused."""
+        one token: (0, 0, 1, 0, 0, 0)). torch pads an axis by its position, whatever a model meant by it:
+        another axis padded (BoTNet's relative logits, a linear layer's outputs shifted by one; EfficientViT's
+        values given a row of ones) is named a token axis first, by a view. The channels of a channels-first
+        map, the batch axis and the axes a model folded into it are never padded."""
         pairs = [tuple(pads[i:i + 2]) for i in range(0, len(pads), 2)][::-1]
         rank, roles = x.shape.rank, x.shape.roles
-        if len(pairs) > rank:
+        if len(pairs) > self.torch_rank(x) - 1:
             raise UnsupportedOp("padding the batch axis")
         pairs = [(0, 0)] * (rank - len(pairs)) + pairs
+        other = [i for i, p in enumerate(pairs) if roles[i] not in "ST" and tuple(p) != (0, 0)]
+        if other and x.shape.channels_first:  # a map's channels (pad_channels' job, a shortcut's): not a token
+            raise UnsupportedOp("padding the channel axis")
+        if other:
+            roles = "".join("T" if i in other else r for i, r in enumerate(roles))
+            x = self.read_as(x, roles, f"{name}.axes" if name else None)
         places = [i for i, r in enumerate(roles) if r in "ST"]
-        bad = [i for i, p in enumerate(pairs) if i not in places and tuple(p) != (0, 0)]
-        if bad or not places:
-            what = "the channel axis" if bad and roles[bad[0]] == "C" else "an axis that is not spatial"
-            raise UnsupportedOp(f"padding {what}")
+        if len(places) > 3:
+            raise UnsupportedOp(f"padding a tensor of {len(places)} spatial or token axes (at most 3)")
         return self.build("pad", x, name, pads=[list(pairs[i]) for i in places], value=value, dims=len(places))
 
     # --- parameters used by operations ----------------------------------------------------------------------
@@ -162,7 +175,8 @@ class ImportingMethods(FoldingMethods):
             return self.learned(kind, x, p, dims)  # counted by an earlier layer: no pos_embed or scale again
         if kind == "add" and len(dims) == x.shape.rank and all(_same(a, b) for a, b in zip(dims, x.shape.dims)) \
                 and x.shape.rank == 2 and x.shape.roles[-1] == "C" \
-                and len(p.sources()) == 1:  # tokens x channels of one parameter; else a learned bias
+                and len(p.sources()) == 1 and p.sources()[0][1] == _elements(dims):  # tokens x channels of one
+            # parameter as it is; else (resampled to another grid: NaFlexViT) a learned bias of its elements
             self.uses(p)
             return self.build("pos_embed", x, None)
         channel = x.shape.roles.find("C")
@@ -170,7 +184,8 @@ class ImportingMethods(FoldingMethods):
         if channel >= 0:
             per_channel[channel] = x.shape.dims[channel]
         if kind == "mul" and channel >= 0 and p.numel == x.shape.dims[channel] and \
-                list(dims) == per_channel[len(per_channel) - len(dims):]:
+                not any(buffer for _, _, buffer in p.sources()) and \
+                list(dims) == per_channel[len(per_channel) - len(dims):]:  # a learned scale; a buffer: a gain
             self.uses(p)
             return self.build("scale", x, None)
         return self.learned(kind, x, p, dims)
@@ -185,3 +200,11 @@ class ImportingMethods(FoldingMethods):
         self.uses(p)
         return self.build("bias" if kind == "add" else "gain", x, None, shape=list(dims), params=params,
                           buffers=buffers)
+
+
+def _elements(dims) -> int:
+    """Elements of a shape (sizes may be symbolic: then never equal to a parameter's count)."""
+    total = 1
+    for d in dims:
+        total = total * d
+    return total

@@ -118,7 +118,7 @@ def _get_attr(imp, target: str):
     if isinstance(value, torch.Tensor) and target.startswith("_tensor_constant"):
         from .torch_constants import Constant  # a tensor fx computed while tracing: no parameter, no buffer
 
-        return Constant(tuple(value.shape))
+        return Constant(tuple(value.shape), str(value.dtype).replace("torch.", ""))
     if isinstance(value, torch.Tensor):
         is_param = isinstance(value, torch.nn.Parameter)
         return Param(target, tuple(value.shape), value.numel(), bool(is_param and value.requires_grad), not is_param)

@@ -29,6 +29,7 @@ from __future__ import annotations
 from ..core.shape import product
 from .torch_functions import ACTS, FUNCTIONS, METHODS
 from .torch_modules import ACTIVATIONS, MODULES
+from .torch_param_saved import keep, made, through
 from .torch_values import BATCH, Param, Tensor, UnsupportedOp
 
 
@@ -88,7 +89,9 @@ def _linear_on_param(imp, m, p: Param) -> Param:
     own = [q for q in (_own(imp, m, "weight"), _own(imp, m, "bias")) if q is not None]
     rows = product(p.shape[:-1])
     add_param_macs(imp, imp.node.target, rows * m.in_features * m.out_features)
-    return p.derived(tuple(p.shape[:-1]) + (m.out_features,), *own)
+    if m.weight.requires_grad:  # backward keeps the input for the weight's gradient (torch_param_saved)
+        keep(imp, p)
+    return made(imp, p.derived(tuple(p.shape[:-1]) + (m.out_features,), *own))
 
 
 def _wrap(name: str, original, on_param):
@@ -103,8 +106,12 @@ def _wrap(name: str, original, on_param):
 
 
 def _same(imp, m, p: Param) -> Param:
-    """An activation, a dropout or an identity on parameters: the same elements, no MACs."""
-    return p
+    """An activation, a dropout or an identity on parameters: the same elements, no MACs; what backward keeps
+    of it is tallied in torch_param_saved."""
+    if isinstance(p, Batched):
+        return p
+    kind = ACTIVATIONS.get(type(m).__name__) or ("dropout" if type(m).__name__ == "Dropout" else None)
+    return through(imp, m, kind, p)
 
 
 def register() -> None:
@@ -114,19 +121,20 @@ def register() -> None:
         MODULES[name] = _wrap(name, MODULES[name], _same)
     for act in ACTS:  # torch.sigmoid(P) (Swin-V2's 16 * sigmoid of its bias table): the same elements
         for key in (f"F.{act}", f"torch.{act}"):
-            FUNCTIONS[key] = _act_function(FUNCTIONS[key])
+            FUNCTIONS[key] = _act_function(FUNCTIONS[key], act)
     for key in ELEMENTWISE:  # Swin-V2's torch.clamp(logit_scale, max=log(100)).exp(): the same elements
-        FUNCTIONS[key] = _act_function(FUNCTIONS.get(key))
+        FUNCTIONS[key] = _act_function(FUNCTIONS.get(key), key.split(".")[-1])
 
 
 ELEMENTWISE = ("torch.clamp", "torch.clip", "torch.exp", "torch.log", "torch.sqrt", "torch.abs")
 
 
-def _act_function(original):
-    """An elementwise function of parameters alone: the same elements (no MACs, as FlopCounterMode)."""
+def _act_function(original, kind: str):
+    """An elementwise function of parameters alone: the same elements (no MACs, as FlopCounterMode); what
+    backward keeps of it is tallied in torch_param_saved."""
     def handler(imp, args, kwargs):
         if args and isinstance(args[0], Param):
-            return args[0]
+            return args[0] if isinstance(args[0], Batched) else through(imp, None, kind, args[0])
         if original is None:
             raise UnsupportedOp(f"function {imp.node_target_name()}")
         return original(imp, args, kwargs)

@@ -67,8 +67,10 @@ def index_param(p: Param, index):
     (EfficientFormer's and LeViT's attention_biases[:, idxs]): the shape torch's indexing gives, from the
     table and the index buffer (both counted, once, by the layer that uses the result)."""
     items = index if isinstance(index, tuple) else (index,)
-    if any(not isinstance(i, (int, slice, Param)) or isinstance(i, bool) for i in items):
-        raise UnsupportedOp("indexing a parameter by an activation")
+    for i in items:
+        if isinstance(i, bool) or not (isinstance(i, (int, slice, Param)) or i is None or i is Ellipsis):
+            what = "an activation" if isinstance(i, Tensor) else f"a {type(i).__name__}"
+            raise UnsupportedOp(f"indexing a parameter by {what}")
     import torch
 
     def meta(i):

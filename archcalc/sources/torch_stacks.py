@@ -24,7 +24,8 @@ def _dim(args, kwargs, position: int):
 def _stack(inner):
     def handler(imp, args, kwargs):
         tensors = args[0] if args else kwargs.get("tensors")
-        if _dim(args, kwargs, 1) == 0 and tensors and all(isinstance(t, Tensor) for t in tensors):
+        stacked_first = _dim(args, kwargs, 1) in (0, None)  # dim 0, torch's default
+        if stacked_first and tensors and all(isinstance(t, Tensor) for t in tensors):
             return Stacked(tensors)
         return inner(imp, args, kwargs)
     return handler

@@ -65,9 +65,47 @@ def _evaluate(tracer, kind, target, args, kwargs):
     return _NONE
 
 
+FACTORIES = ("ones", "zeros", "empty", "full", "arange", "eye", "linspace", "rand", "randn")
+
+
+class _factories_traced:
+    """torch.ones(B, N) and the like with a traced size: a node (torch's own would refuse the proxy), so the
+    importer sees the table the model makes (the sized trace only)."""
+
+    def __init__(self, tracer):
+        self.tracer, self.saved = tracer, {}
+
+    def __enter__(self):
+        import torch
+        import torch.fx
+
+        for name in FACTORIES:
+            original = self.saved[name] = getattr(torch, name)
+
+            def wrapped(*args, _original=original, **kwargs):
+                found = []
+                torch.fx.node.map_aggregate((args, kwargs), lambda a: found.append(a) if isinstance(
+                    a, torch.fx.Proxy) else None)
+                if not found or self.tracer.evaluating:
+                    return _original(*args, **kwargs)
+                return self.tracer.create_proxy("call_function", _original, args, kwargs)
+
+            setattr(torch, name, wrapped)
+        return self
+
+    def __exit__(self, *exc):
+        import torch
+
+        for name, original in self.saved.items():
+            setattr(torch, name, original)
+        return False
+
+
 def _proxy_class():
     """torch.fx's Proxy, answering len(), int(), float() and indexing from its meta value where that is a
-    size (not a tensor's data); its attributes (`x.shape`) answer too."""
+    size (not a tensor's data); its attributes (`x.shape`) answer too; an item assignment is recorded."""
+    import operator
+
     import torch
     import torch.fx
 
@@ -93,6 +131,9 @@ def _proxy_class():
         def __float__(self):
             return float(known(self))
 
+        def __setitem__(self, key, value):  # x[index] = v: recorded (fx alone cannot), mapped as `assign`
+            self.tracer.create_proxy("call_function", operator.setitem, (self, key, value), {})
+
         def __getattr__(self, k):  # x.shape: an attribute that answers len() too
             return SizedAttribute(self, k)
 
@@ -114,6 +155,7 @@ def sized_tracer(dims: tuple, base):
             super().__init__()
             self.inputs = 0
             self.evaluating = False  # inside a meta evaluation: modules and attributes are plain again
+            self.proxy_buffer_attributes = True  # a buffer read is a node, so `buf.expand(B, ...)` traces
 
         def call_module(self, m, forward, args, kwargs):
             if self.evaluating:
@@ -127,6 +169,10 @@ def sized_tracer(dims: tuple, base):
 
         def proxy(self, node):
             return SizedProxy(node, self)
+
+        def trace(self, root, concrete_args=None):
+            with _factories_traced(self):
+                return super().trace(root, concrete_args)
 
         def create_proxy(self, kind, target, args, kwargs, name=None, type_expr=None, proxy_factory_fn=None):
             proxy = super().create_proxy(kind, target, args, kwargs, name, type_expr, proxy_factory_fn)

@@ -36,6 +36,7 @@ class Param:
     trainable: bool
     is_buffer: bool
     parts: tuple = ()  # ((qualified name, elements, is_buffer), ...); empty: this tensor itself
+    standardised: bool = False  # a weight standardised by F.batch_norm (torch_derived): the conv keeps it
 
     def sources(self) -> tuple:
         return self.parts or ((self.name, self.numel, self.is_buffer),)
@@ -43,7 +44,7 @@ class Param:
     def derived(self, shape, *others) -> "Param":
         """A tensor made from this one (and `others`) with another shape."""
         parts = tuple(dict.fromkeys(self.sources() + tuple(s for o in others for s in o.sources())))
-        return Param(self.name, tuple(shape), self.numel, self.trainable, self.is_buffer, parts)
+        return Param(self.name, tuple(shape), self.numel, self.trainable, self.is_buffer, parts, self.standardised)
 
 
 class _Batch:

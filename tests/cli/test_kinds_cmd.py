@@ -12,7 +12,8 @@ def test_every_spec_kind_has_one_row_with_its_fields(capsys):
     assert run(["kinds", "--json"]) == 0
     rows = {r["kind"]: r for r in json.loads(capsys.readouterr().out)["kinds"]}
     assert sorted(rows) == spec_kinds()
-    assert rows["conv"]["fields"] == "out_channels, kernel, stride=1, padding=0, dilation=1, groups=1, bias=true, dims=auto"
+    assert rows["conv"]["fields"] == ("out_channels, kernel, stride=1, padding=0, dilation=1, groups=1, bias=true, "
+                                      "dims=auto, standardised=false, gain=false")
     assert rows["maxpool"]["fields"].startswith("kernel, stride=kernel, padding=0")
     assert all(r["description"] for r in rows.values()), [k for k, r in rows.items() if not r["description"]]
 

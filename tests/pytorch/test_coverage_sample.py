@@ -23,7 +23,7 @@ TORCHVISION_CLASSIFIERS = tv.models.list_models(module=tv.models)
 TORCHVISION_UNSUPPORTED: dict = {}  # none: Swin and MaxViT were the last (tests/pytorch/test_swin_import.py)
 
 # Found "ok" by the timm sweep: small members of many families (convnets, ViTs, MLP-mixers, EfficientNet-like
-# NAS nets, RegNets, ...), each checked in well under a second.
+# NAS nets, RegNets, windowed and relative-position transformers, ...), each checked in a second or two.
 TIMM_SAMPLE = [
     "resnet10t", "seresnet18", "resnetv2_18", "resnext26ts", "legacy_seresnet18",  # ResNet family
     "regnetx_002", "regnety_002", "regnetz_005",  # RegNets
@@ -34,7 +34,13 @@ TIMM_SAMPLE = [
     "starnet_s050", "dla46_c", "selecsls42", "darknet17", "cs3darknet_focus_s", "gernet_s", "mambaout_femto",
     # other convnets
     "deit_tiny_patch16_224", "vit_tiny_patch16_224", "flexivit_small",  # ViTs
-    "mixer_s16_224", "gmixer_12_224", "gmlp_ti16_224",  # MLP-mixers
+    "mixer_s16_224", "gmixer_12_224", "gmlp_ti16_224", "resmlp_12_224",  # MLP-mixers
+    "tf_efficientnet_b0", "tf_mobilenetv3_small_minimal_100", "crossvit_tiny_240",  # the sized trace
+    "swin_tiny_patch4_window7_224", "swinv2_cr_tiny_224", "maxvit_tiny_tf_224", "davit_tiny",  # windows
+    "nf_resnet26", "coatnet_rmlp_nano_rw_224", "vit_relpos_small_patch16_224", "beitv2_base_patch16_224",
+    "efficientformer_l1",  # parameter-derived tensors
+    "eva02_tiny_patch14_224", "convnextv2_atto", "xcit_nano_12_p16_224",  # rotary tables, GRN
+    "cait_xxs24_224", "pit_ti_224", "coat_lite_tiny", "ecaresnet26t",  # layouts
 ]
 
 

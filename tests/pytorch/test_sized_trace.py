@@ -53,14 +53,14 @@ def test_the_conv_sees_the_padded_size():
 
 def test_the_note_says_the_trace_holds_at_one_size():
     report = archcalc.analyze(size_branchy(), input=(3, 32, 32))
-    assert any("branches on its input's size" in note and "3x32x32" in note for note in report.notes)
+    assert any("traced at 3x32x32 with sizes known" in note and "torch/small_nets.py:" in note for note in report.notes)
 
 
 def test_a_symbolic_input_is_refused_in_one_line(capsys, tmp_path):
     code = run(["summary", f"{NETS}:SizeBranchy", "--input", "3xHxW"])
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1
-    assert "branches on its input's size" in err and "numeric" in err
+    assert "torch.fx alone stops at torch/small_nets.py:" in err and "numeric" in err
 
 
 def test_a_branch_on_values_still_fails_in_one_line(capsys):
@@ -91,3 +91,28 @@ def test_stacked_branches_reduced_over_the_new_axis(reduce):
     assert report.totals["params"] == 2 * (12 * 5 + 5)
     assert report.totals["macs"] == macs == 2 * 12 * 5
     assert report.layers[-1].kind == {"mean": "mean", "sum": "add"}[reduce] and list(report.layers[-1].out_shape.dims) == out
+
+
+class BufferToBatch(torch.nn.Module):
+    """A buffer expanded to the batch with a traced size (`buf.expand(x.shape[0], ...)`, Gemma-4's rotary
+    frequencies), behind a branch on the input's size: the sized trace reads buffers as nodes."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3)
+        self.register_buffer("scale", torch.ones(4))
+
+    def forward(self, x):
+        if x.shape[-1] % 2:
+            x = torch.nn.functional.pad(x, [0, 1])
+        y = self.conv(x)
+        return y * self.scale[None, :, None, None].expand(x.shape[0], -1, 1, 1)
+
+
+def test_a_buffer_expanded_to_the_batch_by_a_traced_size():
+    model = BufferToBatch().eval()
+    report = archcalc.analyze(model, input=(3, 9, 9))
+    macs, out = measured(model, (3, 9, 9))
+    assert report.totals["params"] == 3 * 3 * 3 * 4 + 4
+    assert report.totals["macs"] == macs == 7 * 8 * 4 * 27  # 9x10 padded -> 7x8 outputs, 4 x 27 each
+    assert list(report.layers[-1].out_shape.dims) == out == [4, 7, 8]

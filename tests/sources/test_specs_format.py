@@ -244,18 +244,26 @@ def test_every_kind_a_spec_offers_builds(tmp_path):
                 "bias": {"shape": [4, 1, 1]}, "gain": {"shape": [4]}, "scalar": {"op": "mul", "value": 0.5},
                 "reduce_norm": {"dim": 1}, "constant": {"op": "mul", "shape": [4, 1]},
                 "window_attention": {"heads": 2, "window": 2}, "roll": {"shifts": [1, 2], "axes": [1, 2]},
-                "learned_tokens": {"count": 2, "channels": 4}}
+                "learned_tokens": {"count": 2, "channels": 4}, "unfold": {"kernel": 2},
+                "fold": {"output_size": [5, 5], "kernel": 2}, "unfold_axis": {"axis": 1, "size": 2, "step": 2},
+                "batch_table": {"shape": [2, 3, 3]},
+                "reduce_var": {"dim": [2, 3]}, "reduce_max": {"dim": 1}, "expand": {"sizes": [-1, -1, -1]},
+                "take": {"dim": 1, "indices": [3, 0]}, "border_pad": {"pads": 1},
+                "buffer_conv": {"out_channels": 4, "kernel": 3, "groups": 4}, "assign": {"index": [[0, 4]]},
+                "param_matmul": {"shape": [4, 3]}}
     tokens = [{"kind": "flatten", "start_dim": 2}, {"kind": "transpose", "dim0": 1, "dim1": 2}]  # 16 x 4
     from archcalc.sources.specs.kinds import makers
 
     for kind in spec_kinds():
         if makers()[kind].joins:  # a kind that merges inputs is written as the join of branches
-            entry = {"branches": [[], []], "join": kind}
+            entry = {"branches": [[], []], "join": kind, **required.get(kind, {})}
         else:
             entry = {"kind": kind, **required.get(kind, {})}
         layers = [{"kind": "flatten"}, entry] if kind == "linear" else [entry]
         if kind in ("attention", "class_token", "pos_embed"):  # they take tokens x channels
             layers = [*tokens, entry]
+        if kind == "fold":  # it takes (C kh kw) x L columns: 4 x 16, 16 windows of 2 x 2 on 5 x 5
+            layers = [tokens[0], entry]
         if kind in ("window_attention", "patch_merge"):  # they take an H x W x C map (channels last)
             layers = [{"kind": "permute", "dims": [0, 2, 3, 1]}, entry]
         path = write(tmp_path, json.dumps({"name": kind, "input": [4, 4, 4], "layers": layers}), f"{kind}.json")

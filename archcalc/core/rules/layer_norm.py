@@ -11,7 +11,7 @@ from __future__ import annotations
 from ...errors import ShapeError
 from ..ir import GroupNorm, InstanceNorm, LayerNorm
 from ..receptive import whole
-from ..shape import SPATIAL, TOKENS, product
+from ..shape import SPATIAL, TOKENS, Shape, product
 from . import Params, ShapeOut, flags, rule
 from .passthrough import no_macs, same_shape
 from .saved import STAT_BYTES, Extra, Saved
@@ -67,9 +67,12 @@ def statistics_per_sample(a: LayerNorm, x):
 
 @rule("layernorm", "shape")
 def layernorm_shape(a: LayerNorm, ins):
-    """Output shape equals the input shape; the axes must exist."""
-    sizes = normalised_sizes(a, ins[0])
-    return ShapeOut(ins[0], f"normalised over {'x'.join(str(s) for s in sizes)}")
+    """Output shape equals the input shape; the axes must exist. Over the last axes, torch's layer norm writes
+    a row-major tensor whatever the input's layout (a permuted input is read through a contiguous copy)."""
+    x = ins[0]
+    sizes = normalised_sizes(a, x)
+    out = x if a.channels_first or x.contiguous else Shape(dims=x.dims, roles=x.roles)
+    return ShapeOut(out, f"normalised over {'x'.join(str(s) for s in sizes)}")
 
 
 @rule("layernorm", "params")
@@ -137,8 +140,17 @@ def groupnorm_other_ops(a: GroupNorm, ins, out):
 @rule("groupnorm", "saved")
 def groupnorm_saved(a: GroupNorm, ins, out, device):
     """native_group_norm keeps its input, and a mean and an inverse std per (sample, group), in the input's
-    dtype on CPU and CUDA alike (measured with saved_tensors_hooks)."""
+    dtype on CPU and CUDA alike (measured with saved_tensors_hooks). F.group_norm hands it input.contiguous():
+    a permuted input, or a part of each sample (SHViT's channel split) at batch 2 or more, is kept as a
+    contiguous copy instead (at batch 1 such a part is one contiguous block: the input itself)."""
+    x = ins[0]
     stats = tuple(Extra(what, a.groups) for what in ("mean", "inverse std"))
+    copy = "contiguous copy of the input"
+    if not x.contiguous:
+        return Saved(extras=(Extra(copy, x.elements),) + stats, trainable=a.affine)
+    if x.sample_stride is not None and x.sample_stride != x.elements:
+        return Saved(batch_one_inputs=(0,), extras=(Extra(copy, x.elements, batch_one=False),) + stats,
+                     trainable=a.affine)
     return Saved(inputs=(0,), extras=stats, trainable=a.affine)
 
 

@@ -8,6 +8,7 @@ from torch import nn
 
 from ...errors import GraphError
 from . import makes
+from .standardised import add_gain, standardised
 
 
 # --- small modules for the graph operations that torch writes as functions ------------------------------
@@ -100,11 +101,16 @@ def _by_axes(table: dict, axes: int, what: str):
 
 @makes("conv")
 def make_conv(a, xs):
-    """nn.ConvNd; in_channels from the input tensor."""
+    """nn.ConvNd; in_channels from the input tensor. A standardised weight (and gain): as timm's StdConv2d
+    (ScaledStdConv2d) computes it (makers/standardised.py)."""
     cls = _by_axes(_CONV, len(a.kernel), "convolution")
+    if a.standardised:
+        cls = standardised(cls)
     if a.same:
-        return _same_conv(cls, a, xs[0].shape[1])
-    return cls(xs[0].shape[1], a.out_channels, a.kernel, a.stride, a.padding, a.dilation, a.groups, a.bias)
+        conv = _same_conv(cls, a, xs[0].shape[1])
+    else:
+        conv = cls(xs[0].shape[1], a.out_channels, a.kernel, a.stride, a.padding, a.dilation, a.groups, a.bias)
+    return add_gain(conv) if a.gain else conv
 
 
 def _same_conv(cls, a, in_channels):
