@@ -25,3 +25,12 @@ class SpecError(ArchcalcError):
 
 class GraphError(ArchcalcError):
     """A graph that is not well formed: unknown input names, duplicate layer names, unknown kinds."""
+
+
+class UnsupportedOperations(GraphError):
+    """Operations a model uses that the PyTorch importer does not know: one line each (`lines`), printed as
+    one error line each, never joined into one."""
+
+    def __init__(self, lines):
+        self.lines = tuple(lines)
+        super().__init__("\n".join(self.lines))

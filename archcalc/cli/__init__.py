@@ -15,7 +15,7 @@ import sys
 import typer
 
 from ..errors import ArchcalcError
-from .base import error_line, fail, reporting_errors  # noqa: F401  (re-exported)
+from .base import error_line, error_lines, fail, reporting_errors  # noqa: F401  (re-exported)
 
 NOT_COMMANDS = {"base", "options"}
 
@@ -72,7 +72,7 @@ def run(argv=None) -> int:
     except BrokenPipeError:  # output piped into `head`: not an error of ours
         return 0
     except ArchcalcError as err:
-        typer.echo(error_line(str(err)), err=True)
+        typer.echo(error_lines(err), err=True)
         return 2
     return result if isinstance(result, int) else 0
 

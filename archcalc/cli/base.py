@@ -47,13 +47,20 @@ def fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def error_lines(err: ArchcalcError) -> str:
+    """The error as it is printed: one line, or one line per part of an error made of parts (each
+    unsupported operation of a PyTorch model)."""
+    return "\n".join(error_line(part) for part in getattr(err, "lines", None) or (str(err),))
+
+
 @contextmanager
 def reporting_errors():
-    """Turn an ArchcalcError into one line on stderr and exit code 2."""
+    """Turn an ArchcalcError into one line on stderr (one per unsupported operation) and exit code 2."""
     try:
         yield
     except ArchcalcError as err:
-        fail(str(err))
+        typer.echo(error_lines(err), err=True)
+        raise typer.Exit(2) from None
 
 
 def numeric_input(text, command: str) -> None:

@@ -211,6 +211,7 @@ class GroupNorm:
     groups: int
     eps: float = 1e-5
     affine: bool = True
+    bias: bool = True  # with affine: a shift per channel too (False: a scale only, PoolFormer-v2's GroupNorm1)
 
 
 @dataclass(frozen=True)

@@ -44,11 +44,12 @@ class NormMethods:
         self._check_norm(name, 0.0 if eps is None else eps, affine=affine)
         return self.layer("rmsnorm", ir.RMSNorm(axes, None if eps is None else float(eps), affine), x, name)
 
-    def groupnorm(self, x, groups: int, eps=1e-5, affine=True, name=None) -> str:
-        """Group norm: the channels in `groups` groups, statistics per sample and group (nn.GroupNorm)."""
+    def groupnorm(self, x, groups: int, eps=1e-5, affine=True, bias=True, name=None) -> str:
+        """Group norm: the channels in `groups` groups, statistics per sample and group (nn.GroupNorm); with
+        affine, a scale per channel and (bias) a shift."""
         check_positive(self.name, name, groups=(groups,))
-        self._check_norm(name, eps, affine=affine)
-        return self.layer("groupnorm", ir.GroupNorm(groups, eps, affine), x, name)
+        self._check_norm(name, eps, affine=affine, bias=bias)
+        return self.layer("groupnorm", ir.GroupNorm(groups, eps, affine, bias), x, name)
 
     def instancenorm(self, x, eps=1e-5, affine=False, track_running_stats=False, name=None) -> str:
         """Instance norm: statistics per sample and channel (nn.InstanceNorm1d/2d/3d by the input's rank)."""

@@ -102,11 +102,12 @@ def batch_norm(imp, args, kwargs):
 def group_norm(imp, args, kwargs):
     x = tensor(args[0], "group_norm")
     weight, bias = arg(args, kwargs, 2, "weight"), arg(args, kwargs, 3, "bias")
-    if (weight is None) != (bias is None):
-        raise UnsupportedOp("F.group_norm with a weight but no bias")
+    if weight is None and bias is not None:
+        raise UnsupportedOp("F.group_norm with a bias but no weight")
     imp.uses(weight, bias)
     return imp.build("groupnorm", x, None, groups=int(arg(args, kwargs, 1, "num_groups")),
-                     eps=float(arg(args, kwargs, 4, "eps", 1e-5)), affine=weight is not None)
+                     eps=float(arg(args, kwargs, 4, "eps", 1e-5)), affine=weight is not None,
+                     bias=bias is not None or weight is None)
 
 
 @fn("F.normalize")

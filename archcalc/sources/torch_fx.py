@@ -21,7 +21,7 @@ import re
 from ..core.ir import INPUT, Graph, Layer
 from ..core.rules import rules_for
 from ..core.shape import Shape, is_symbolic
-from ..errors import ArchcalcError, GraphError, InputError
+from ..errors import ArchcalcError, GraphError, InputError, UnsupportedOperations
 from ..limits import MAX_LAYERS
 from .builder import Net
 from .torch_importing import ImportingMethods
@@ -227,7 +227,7 @@ def import_module(module, name: str, input, source: str = "") -> Graph:
     if unsupported:
         lines = [f"{name}: unsupported operation {what}, first at node '{first}' ({count} time{'s' * (count > 1)})"
                  for what, (first, count) in unsupported.items()]
-        raise GraphError("\n".join(lines))
+        raise UnsupportedOperations(lines)
     return _finish(importer, module, name, source, x, values, output)
 
 

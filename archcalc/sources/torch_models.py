@@ -217,7 +217,10 @@ def _attribute(module, attr: str, text: str):
     value = module
     for part in attr.split("."):
         if not hasattr(value, part):
-            raise InputError(f"{text}: {getattr(module, '__name__', 'the module')} has no '{attr}'")
+            owner = getattr(module, "__name__", "the module")
+            if owner.startswith("archcalc_user_"):  # a user's file, imported under a name of ours: its file name
+                owner = Path(module.__file__).name
+            raise InputError(f"{text}: {owner} has no '{attr}'")
         value = getattr(value, part)
     if not callable(value):
         raise InputError(f"{text}: '{attr}' is not a class or a function")

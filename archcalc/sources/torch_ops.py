@@ -15,6 +15,9 @@ from .torch_modules import MODULES, is_leaf
 from .torch_functions import FUNCTIONS, METHODS, function_key
 
 
+_MISSING = object()
+
+
 class Poisoned(Exception):
     """A node reads a value that could not be mapped: not counted again."""
 
@@ -29,18 +32,34 @@ def Tracer(dims=None):
             return is_leaf(m) or super().is_leaf_module(m, qualname)
 
         def trace(self, root, *args, **kwargs):
+            kept = _attributes(root)
             try:
                 return super().trace(root, *args, **kwargs)
             finally:  # a cache the forward filled with this trace's values (EfficientFormer's biases)
                 from .torch_params import forget_proxies
 
                 forget_proxies(root)
+                _restore(kept)
 
     if dims is None:
         return _Tracer()
     from .torch_trace import sized_tracer
 
     return sized_tracer(tuple(dims), _Tracer)
+
+
+def _attributes(root) -> list:
+    """Each module's own attributes before a trace: a forward that stores what it computes on the module
+    (ConViT's `self.rel_indices = ...`) would otherwise leave the trace's values in the user's model."""
+    return [(m, dict(vars(m))) for m in root.modules()] if hasattr(root, "modules") else []
+
+
+def _restore(kept: list) -> None:
+    """Put back the attributes a trace set or replaced (the model is left as it was given)."""
+    for module, attributes in kept:  # fx's own constants (_tensor_constant0, ...) stay: the graph reads them
+        for name in [n for n in vars(module) if n not in attributes and not n.startswith("_tensor_constant")]:
+            delattr(module, name)
+        vars(module).update(attributes)
 
 
 def _resolve(value, values):
@@ -110,7 +129,9 @@ def _get_attr(imp, target: str):
 
     value = imp.module
     for part in target.split("."):
-        value = getattr(value, part)
+        value = getattr(value, part, _MISSING)
+        if value is _MISSING or value is None:  # set on the module by the forward itself, while it was traced
+            raise UnsupportedOp("a tensor the forward stores on the module while it runs")
     frozen = isinstance(value, torch.Tensor) and target.startswith("_tensor_constant")
     if frozen and value.dtype in (torch.int64, torch.int32):  # an index buffer fx froze while tracing (BEiT's
         # relative_position_index.view(-1)): an index, read as that buffer

@@ -116,3 +116,11 @@ def test_a_buffer_expanded_to_the_batch_by_a_traced_size():
     assert report.totals["params"] == 3 * 3 * 3 * 4 + 4
     assert report.totals["macs"] == macs == 7 * 8 * 4 * 27  # 9x10 padded -> 7x8 outputs, 4 x 27 each
     assert list(report.layers[-1].out_shape.dims) == out == [4, 7, 8]
+
+
+def test_each_unsupported_operation_is_its_own_error_line(capsys):
+    code = run(["summary", f"{NETS}:TwoUnknown", "--input", "3x8x8"])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(lines) == 2 and all(line.startswith("archcalc: error: ") for line in lines)
+    assert "torch.fft_fft2" in lines[0] and "(1 time)" in lines[0]
+    assert "torch.special_erf" in lines[1] and "(2 times)" in lines[1]

@@ -126,15 +126,15 @@ def groupnorm_shape(a: GroupNorm, ins):
 
 @rule("groupnorm", "params")
 def groupnorm_params(a: GroupNorm, ins):
-    """A scale (weights) and a shift (biases) per channel with affine: 2 x C."""
+    """A scale (weights) and a shift (biases) per channel with affine: 2 x C (C without the shift)."""
     c = ins[0].channels
-    return Params(weights=c if a.affine else 0, biases=c if a.affine else 0)
+    return Params(weights=c if a.affine else 0, biases=c if a.affine and a.bias else 0)
 
 
 @rule("groupnorm", "other_ops")
 def groupnorm_other_ops(a: GroupNorm, ins, out):
     """Approximate: statistics and normalisation per element, plus per group (stat_norm_ops)."""
-    return stat_norm_ops(out.elements, a.groups, a.affine, a.affine)
+    return stat_norm_ops(out.elements, a.groups, a.affine, a.affine and a.bias)
 
 
 @rule("groupnorm", "saved")

@@ -19,6 +19,7 @@ from ..receptive import whole
 from ..shape import SPATIAL, TOKENS, Shape
 from . import NO_PARAMS, ShapeOut, flags, rule
 from .passthrough import no_macs, same_rf, same_shape
+from .tokens import reduced
 from .saved import Saved
 
 REDUCE = ("reduce_var", "reduce_max")
@@ -47,11 +48,7 @@ def reduce_shape(a, ins):
                                      or a.correction < 0):
         raise ShapeError(f"reduce_var correction must be a whole number from 0, got {a.correction!r}")
     axes = _axes(a, x)
-    if a.keepdim:
-        out = x.with_dims(tuple(1 if i in axes else d for i, d in enumerate(x.dims)))
-    else:
-        keep = [i for i in range(x.rank) if i not in axes]
-        out = Shape(dims=tuple(x.dims[i] for i in keep), roles="".join(x.roles[i] for i in keep))
+    out = reduced(x, axes, a.keepdim)
     what = (f"{'std' if a.root else 'variance'}" if isinstance(a, ReduceVar) else a.op)
     return ShapeOut(out, f"{what} over {'x'.join(str(x.dims[i]) for i in axes)} of {x} -> {out}")
 

@@ -19,6 +19,7 @@ from ..shape import SPATIAL, TOKENS, Shape, product
 from . import NO_PARAMS, Params, ShapeOut, flags, rule
 from .passthrough import no_macs
 from .saved import Extra, Saved
+from .tokens import reduced
 
 KINDS = ("rmsnorm", "reduce_norm")
 flags(KINDS, weighted=False, moves_bytes=True, any_layout=True)
@@ -103,11 +104,7 @@ def reduce_norm_shape(a: ReduceNorm, ins):
     if isinstance(a.p, bool) or not isinstance(a.p, (int, float)) or not a.p > 0:
         raise ShapeError(f"norm: p must be a positive number, got {a.p!r}")
     axes = _norm_axes(a, x)
-    if a.keepdim:
-        out = x.with_dims(tuple(1 if i in axes else d for i, d in enumerate(x.dims)))
-    else:
-        keep = [i for i in range(x.rank) if i not in axes]
-        out = Shape(dims=tuple(x.dims[i] for i in keep), roles="".join(x.roles[i] for i in keep))
+    out = reduced(x, axes, a.keepdim)
     return ShapeOut(out, f"L{a.p:g} norm over {'x'.join(str(x.dims[i]) for i in axes)} of {x} -> {out}")
 
 

@@ -67,16 +67,21 @@ def _axes(a: ReduceMean, x: Shape) -> tuple:
     return axes
 
 
+def reduced(x: Shape, axes, keepdim: bool) -> Shape:
+    """x after a reduction over `axes`: those axes removed, or kept as 1 with keepdim (mean, sum, norm, var,
+    max)."""
+    if keepdim:
+        return x.with_dims(tuple(1 if i in axes else d for i, d in enumerate(x.dims)))
+    keep = [i for i in range(x.rank) if i not in axes]
+    return Shape(dims=tuple(x.dims[i] for i in keep), roles="".join(x.roles[i] for i in keep))
+
+
 @rule(REDUCE, "shape")
 def reduce_mean_shape(a: ReduceMean, ins):
     """Output: the axes removed (kept as 1 with keepdim)."""
     (x,) = ins
     axes = _axes(a, x)
-    if a.keepdim:
-        out = x.with_dims(tuple(1 if i in axes else d for i, d in enumerate(x.dims)))
-    else:
-        keep = [i for i in range(x.rank) if i not in axes]
-        out = Shape(dims=tuple(x.dims[i] for i in keep), roles="".join(x.roles[i] for i in keep))
+    out = reduced(x, axes, a.keepdim)
     return ShapeOut(out, f"mean over {'x'.join(str(x.dims[i]) for i in axes)} of {x} -> {out}")
 
 

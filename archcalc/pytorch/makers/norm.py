@@ -38,7 +38,10 @@ def make_layernorm(a, xs):
 
 @makes("groupnorm")
 def make_groupnorm(a, xs):
-    return nn.GroupNorm(a.groups, xs[0].shape[1], a.eps, a.affine)
+    norm = nn.GroupNorm(a.groups, xs[0].shape[1], a.eps, a.affine)
+    if a.affine and not a.bias:
+        norm.register_parameter("bias", None)  # a scale only: F.group_norm(x, groups, weight, None)
+    return norm
 
 
 _INSTANCE = {3: nn.InstanceNorm1d, 4: nn.InstanceNorm2d, 5: nn.InstanceNorm3d}  # by rank with the batch axis
