@@ -18,6 +18,15 @@ from .errors import ArchcalcError
 from .sources import SPEC_SUFFIXES, analyze, load_spec, resolve, zoo_names
 from .sources.builder import Net
 
-__all__ = ["analyze", "resolve", "load_spec", "Net", "Graph", "Report", "LayerStats", "ArchcalcError",
+__all__ = ["analyze", "resolve", "load_spec", "memory", "Net", "Graph", "Report", "LayerStats", "ArchcalcError",
            "zoo_names", "SPEC_SUFFIXES"]
+
+
+def memory(model, input=None, batch: int = 1, dtype: str = "float32", amp: bool = False,
+           optimizer: str = "sgd-momentum", device: str = "cuda"):
+    """The memory of inference and of a training step of `model` (a zoo name, spec file, Net, Graph or PyTorch
+    source) term by term: an analyses.step_memory.MemoryPlan (`archcalc memory`)."""
+    from .analyses.step_memory import Setting, memory_plan
+
+    return memory_plan(resolve(model, input), input, batch, Setting(dtype, amp, optimizer, device))
 __version__ = "0.1.0"

@@ -38,6 +38,11 @@ class SavedEstimate:
     total_bytes: object
     by_layer: dict = field(default_factory=dict)
     storages: dict = field(default_factory=dict)  # storage name -> bytes
+    # for the step's timeline (analyses/step_timeline.py): storage name -> the layers that keep it; node ->
+    # the storage holding it; node -> whether its tensor requires grad (autograd records its layer)
+    savers: dict = field(default_factory=dict)
+    storage_of: dict = field(default_factory=dict)
+    requires_grad: dict = field(default_factory=dict)
 
 
 def saved_for_backward(graph: Graph, report, device: str = "cpu") -> SavedEstimate:
@@ -49,6 +54,7 @@ def saved_for_backward(graph: Graph, report, device: str = "cpu") -> SavedEstima
     size = {INPUT: report.input.elements * nbytes * batch}
     grad = {INPUT: False}  # does the node's tensor require grad?
     kept: dict = {}
+    savers: dict = {}
     by_layer: dict = {}
     for layer in graph.layers:
         s = stats[layer.name]
@@ -72,6 +78,7 @@ def saved_for_backward(graph: Graph, report, device: str = "cpu") -> SavedEstima
             names.append(storage[layer.name])
         first = 0
         for name in names:
+            savers.setdefault(name, []).append(layer.name)
             if name not in kept:
                 kept[name] = size[name]
                 first = first + size[name]
@@ -83,6 +90,7 @@ def saved_for_backward(graph: Graph, report, device: str = "cpu") -> SavedEstima
             b = extra.bytes_per_element or nbytes
             value = extra.elements * b * (batch if extra.per_sample else 1)
             kept[f"{layer.name}:{extra.what}"] = value
+            savers[f"{layer.name}:{extra.what}"] = [layer.name]
             first = first + value
         by_layer[layer.name] = first
     once = (graph.extras.get("torch_params") or {}).get("param_saved", 0)
@@ -91,7 +99,7 @@ def saved_for_backward(graph: Graph, report, device: str = "cpu") -> SavedEstima
     total = 0
     for value in kept.values():
         total = total + value
-    return SavedEstimate(total, by_layer, kept)
+    return SavedEstimate(total, by_layer, kept, savers, storage, grad)
 
 
 def training_memory(model, input=None, batch: int = 1, dtype: str = "float32", device: str = "cpu") -> SavedEstimate:
@@ -102,25 +110,3 @@ def training_memory(model, input=None, batch: int = 1, dtype: str = "float32", d
     graph = resolve(model, input)
     dtype_bytes(dtype)
     return saved_for_backward(graph, propagate(graph, input, batch, dtype), device)
-
-
-def training_step_bytes(estimate: SavedEstimate, report):
-    """Approximate peak of one training step above the parameters (forward, then backward; no optimizer).
-
-    = saved-for-backward bytes (alive when backward starts)
-    + one gradient per trainable parameter (allocated as backward reaches each layer; the last layers'
-      come first, while almost everything saved is still alive: counted whole, an upper bound)
-    + twice the largest layer output (the gradient flowing into a layer and the one flowing out of it).
-    Op workspaces and allocator rounding are not counted. Bytes.
-    """
-    nbytes, batch = report.bytes_per_element, report.batch
-    largest = 0
-    for s in report.layers:
-        size = s.out_shape.elements
-        try:
-            if size > largest:
-                largest = size
-        except TypeError:  # symbolic sizes cannot be ordered: no peak
-            return None
-    grads = report.totals["trainable_params"] * nbytes
-    return estimate.total_bytes + grads + 2 * largest * nbytes * batch

@@ -77,6 +77,8 @@ def plan(outdir, bench: Optional[str] = None) -> dict:
         files[f"accuracy_vs_macs{suffix}"] = ["plot", "accuracy", *models, "--out"]
         files[f"memory_vs_params_{MEMORY_MODEL}{suffix}"] = ["plot", "memory", MEMORY_MODEL, "--out"]
         files[f"macs_by_kind{suffix}"] = ["plot", "macs", *imagenet, "--out"]
+        files[f"memory_timeline_{MEMORY_MODEL}{suffix}"] = ["plot", "memory-timeline", MEMORY_MODEL, "--batch", "64",
+                                                         "--budget", "8GB", "--out"]
     return files
 
 
@@ -116,6 +118,11 @@ def readme(files: dict, tables: dict, command: str) -> str:
         f"MACs by layer kind (`{cmd('macs_by_kind.png')} --out macs_by_kind.png`):",
         "",
         "![MACs by layer kind](macs_by_kind.png)",
+        "",
+        f"Memory along one training step of {MEMORY_MODEL} at batch 64 (`{cmd(f'memory_timeline_{MEMORY_MODEL}.png')} "
+        f"--out memory_timeline_{MEMORY_MODEL}.png`):",
+        "",
+        f"![memory along a training step of {MEMORY_MODEL}](memory_timeline_{MEMORY_MODEL}.png)",
         "",
         "Each plot is also an SVG of the same name.",
         "",

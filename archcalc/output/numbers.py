@@ -39,6 +39,17 @@ def megabytes(nbytes) -> str:
     return fmt_dim(nbytes / MB)
 
 
+def size(nbytes) -> str:
+    """Bytes in the unit that reads best (powers of 1000): 812 B, 4.10 kB, 102.23 MB, 3.09 GB, 1.20 TB."""
+    nbytes = to_plain(nbytes)
+    if not isinstance(nbytes, (int, float)):
+        return f"{fmt_dim(nbytes)} B"
+    for factor, unit in ((10**12, "TB"), (10**9, "GB"), (MB, "MB"), (10**3, "kB")):
+        if abs(nbytes) >= factor:
+            return f"{nbytes / factor:,.2f} {unit}"
+    return f"{nbytes:,.0f} B"
+
+
 def fixed(value: float, decimals: int = 2, widen: bool = True) -> str:
     """A number with `decimals` decimals and thousands separators; with `widen`, small values get more
     decimals (up to 6) so that two significant digits show (0.062, not 0.06)."""

@@ -278,7 +278,8 @@ def _identity():
 def _param_table(module) -> dict:
     trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
     frozen = sum(p.numel() for p in module.parameters() if not p.requires_grad)
-    return {"trainable": trainable, "frozen": frozen}
+    tensors = sum(1 for p in module.parameters() if p.requires_grad)  # Adam keeps a step counter for each
+    return {"trainable": trainable, "frozen": frozen, "tensors": tensors}
 
 
 def _unused(importer: Importer, module) -> tuple:

@@ -16,7 +16,7 @@ sys.exit(code)
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["summary", "vgg16"], ["summary", "resnet152", "--json"],
-                                  ["list"], ["summary", "vgg16", "--help"]])
+                                  ["list"], ["summary", "vgg16", "--help"], ["memory", "resnet50", "--budget", "24GB"]])
 def test_analytic_commands_never_import_torch(argv):
     done = subprocess.run([sys.executable, "-c", PROBE.format(argv=argv)], capture_output=True, text=True,
                           timeout=120)
