@@ -6,7 +6,7 @@ MACs as its forward) unless that input needs none (the first layer's input, laye
 the gradient of its weights (as many again). A product of two activations (attention's q k^T and a v)
 takes its forward MACs once for each operand that requires grad. Layers before the first trainable one
 record nothing. Hence backward is about 2 x the forward, one training step about 3 x. What FlopCounterMode
-counts for the backward ops equals 2 x these MACs (tests/analyses/test_memory_measured.py). Everything
+counts for the backward ops equals 2 x these MACs (tests/pytorch/test_memory_measured.py). Everything
 else (activation and normalisation gradients, the optimizer's update) is other ops, not counted here, as
 in the forward. MACs for the whole batch. No torch here.
 """
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..core.rules import rules_for
 
 
 def _attention_products(a, ins):
@@ -60,7 +59,7 @@ def backward_macs(graph, report, saved) -> BackwardMacs:
         s = stats[layer.name]
         if not grad[layer.name] or s.macs == 0:
             continue
-        pair = _split(layer, s, [grad[i] for i in layer.inputs])
+        pair = _split(layer, s, [grad[i] for i in layer.inputs], saved)
         if pair[0] != 0:
             data[layer.name] = pair[0] * batch
         if pair[1] != 0:
@@ -69,10 +68,10 @@ def backward_macs(graph, report, saved) -> BackwardMacs:
     return BackwardMacs(data, weight, _sum(data.values()) + once, _sum(weight.values()) + once)
 
 
-def _split(layer, s, needs: list) -> tuple:
+def _split(layer, s, needs: list, saved) -> tuple:
     """(data, weight) MACs of one sample for one recording layer; `needs[i]`: input i requires grad."""
     kind = layer.kind
-    trainable = s.params != 0 or rules_for(kind)["saved"](layer.attrs, list(s.in_shapes), s.out_shape, "cpu").trainable
+    trainable = layer.name in saved.trainable
     if kind in ACTIVATION_PRODUCTS:
         pairs = ACTIVATION_PRODUCTS[kind](layer.attrs, list(s.in_shapes))
         with_weights = s.macs - pairs

@@ -12,8 +12,9 @@ The estimate counts every storage once, however many layers save it (the output 
 ReLU and by the next conv is one tensor), as the measurement does (pytorch/measured_memory.py). Parameters
 and buffers that backward keeps (a conv's weight) are not counted: they are in memory anyway. An op records
 nothing when none of its inputs requires grad and it has no trainable parameters (layers before the first
-conv see the input only). What an MLP run on parameters alone keeps (a relative position MLP, once per
-forward: in no layer) is added once, whatever the batch (graph.extras["torch_params"]["param_saved"]).
+conv see the input only; so do the layers of a frozen stem, whose parameters do not require grad,
+graph.extras["torch_params"]["frozen_layers"]). What an MLP run on parameters alone keeps (a relative
+position MLP, once per forward: in no layer) is added once, whatever the batch (graph.extras["torch_params"]["param_saved"]).
 The model is in training mode (dropout active, batch norm on batch statistics).
 Bytes: the activation dtype for saved activations; 8 for int64 indices, 1 for bool masks, 4 for batch-norm
 statistics (float32). No torch here.
@@ -43,6 +44,7 @@ class SavedEstimate:
     savers: dict = field(default_factory=dict)
     storage_of: dict = field(default_factory=dict)
     requires_grad: dict = field(default_factory=dict)
+    trainable: frozenset = frozenset()  # layers with parameters that require grad (not frozen)
 
 
 def saved_for_backward(graph: Graph, report, device: str = "cpu") -> SavedEstimate:
@@ -56,6 +58,8 @@ def saved_for_backward(graph: Graph, report, device: str = "cpu") -> SavedEstima
     kept: dict = {}
     savers: dict = {}
     by_layer: dict = {}
+    frozen = set((graph.extras.get("torch_params") or {}).get("frozen_layers", ()))
+    trainable = set()
     for layer in graph.layers:
         s = stats[layer.name]
         rule = rules_for(layer.kind)["saved"](layer.attrs, list(s.in_shapes), s.out_shape, device)
@@ -64,7 +68,10 @@ def saved_for_backward(graph: Graph, report, device: str = "cpu") -> SavedEstima
         else:
             storage[layer.name] = layer.name
             size[layer.name] = s.out_shape.elements * nbytes * batch
-        records = rule.trainable or any(grad[i] for i in layer.inputs)
+        learns = rule.trainable and layer.name not in frozen
+        if learns:
+            trainable.add(layer.name)
+        records = learns or any(grad[i] for i in layer.inputs)
         grad[layer.name] = records
         if not records:  # autograd records no node, saves nothing
             continue
@@ -99,7 +106,7 @@ def saved_for_backward(graph: Graph, report, device: str = "cpu") -> SavedEstima
     total = 0
     for value in kept.values():
         total = total + value
-    return SavedEstimate(total, by_layer, kept, savers, storage, grad)
+    return SavedEstimate(total, by_layer, kept, savers, storage, grad, frozenset(trainable))
 
 
 def training_memory(model, input=None, batch: int = 1, dtype: str = "float32", device: str = "cpu") -> SavedEstimate:

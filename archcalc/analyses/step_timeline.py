@@ -9,7 +9,8 @@ Model (an estimate; each rule names what it counts):
   until its backward has run; the layer allocates one gradient per input that requires grad (a view or an
   in-place op passes its gradient on without a new tensor) and the gradients of its parameters, which stay
   until the optimizer's update. Gradients arriving at one tensor from several consumers share one buffer.
-- The update: every parameter gradient alive with the optimizer's state; its own temporaries are not counted.
+- The update: every parameter gradient alive with the optimizer's state, and the update's temporaries
+  (analyses/step_memory.py: Adam's).
 The moments count activations and gradients only; weights, buffers and optimizer state sit under them for
 the whole step (analyses/step_memory.py adds them). Autograd's bookkeeping, op workspaces (cuDNN, im2col)
 and allocator rounding are not counted. Bytes for the whole batch. No torch here.
@@ -30,10 +31,11 @@ class Moment:
     layer: str
     activations: object  # outputs alive, and what autograd keeps
     gradients: object  # gradients of activations in flight, and of parameters so far
+    temporaries: object = 0  # the update's own (Adam's square roots): analyses/step_memory.py sets them
 
     @property
     def total(self):
-        return self.activations + self.gradients
+        return self.activations + self.gradients + self.temporaries
 
 
 def step_moments(graph, report, saved, param_bytes: int) -> list:
@@ -49,48 +51,67 @@ def step_moments(graph, report, saved, param_bytes: int) -> list:
     return moments
 
 
+class _Alive(dict):
+    """Storages alive, name -> bytes, with their running total (a sum per moment would be quadratic)."""
+
+    total = 0
+
+    def add(self, name, nbytes) -> None:
+        if name not in self:
+            self[name] = nbytes
+            self.total = self.total + nbytes
+
+    def drop(self, name) -> None:
+        if name in self:
+            self.total = self.total - self.pop(name)
+
+
 def _forward(graph, report, saved, out_bytes) -> tuple:
     """The forward moments, and the storages alive when backward starts (what autograd keeps)."""
-    storage = saved.storage_of
-    last_use: dict = {}
+    storage, kept = saved.storage_of, saved.storages
+    final = storage[graph.output]
+    frees: dict = {}  # layer index -> storages nobody keeps, freed after it: at their last use, or made unused
+    last_use = {INPUT: -1}
     for i, layer in enumerate(graph.layers):
+        last_use.setdefault(storage[layer.name], i)
         for src in layer.inputs:
             last_use[storage[src]] = i
-    kept = saved.storages
+    for name, i in last_use.items():
+        if name not in kept and name != final:
+            frees.setdefault(max(i, 0), []).append(name)
     extras: dict = {}  # layer -> the tensors it makes only for backward
     tensors = set(storage.values())
+    alive = _Alive()
+    alive.add(INPUT, out_bytes[INPUT])
     for name in kept:
-        if name not in tensors and saved.savers.get(name):
-            extras.setdefault(saved.savers[name][0], []).append(name)
-    alive = {INPUT: out_bytes[INPUT]}
-    for name in kept:  # kept by no layer: what an MLP on parameters alone keeps, from the start
-        if name not in tensors and not saved.savers.get(name):
-            alive[name] = kept[name]
+        if name not in tensors:
+            if saved.savers.get(name):
+                extras.setdefault(saved.savers[name][0], []).append(name)
+            else:  # kept by no layer: what an MLP on parameters alone keeps, from the start
+                alive.add(name, kept[name])
     moments = []
     for i, layer in enumerate(graph.layers):
         name = storage[layer.name]
-        if name not in alive:
-            alive[name] = out_bytes[name]
+        alive.add(name, out_bytes[name])
         for extra in extras.get(layer.name, ()):
-            alive[extra] = kept[extra]
-        moments.append(Moment("forward", layer.name, _sum(alive.values()), 0))
-        for done in [n for n in alive if last_use.get(n, -1) <= i and n not in kept and n != name]:
-            del alive[done]
-    final = storage[graph.output]
-    return moments, {n: v for n, v in alive.items() if n in kept or n == final}
+            alive.add(extra, kept[extra])
+        moments.append(Moment("forward", layer.name, alive.total, 0))
+        for done in frees.get(i, ()):
+            alive.drop(done)
+    if final not in saved.savers:  # the loss has read the output: nothing keeps it
+        alive.drop(final)
+    return moments, alive
 
 
 def _backward(graph, stats, saved, out_bytes, alive, param_bytes) -> list:
     """Backward moments, then the update's: walking the recording layers last to first."""
     storage, grad = saved.storage_of, saved.requires_grad
-    first_saver = {}  # storage -> the earliest layer keeping it: backward frees it there
     order = {layer.name: i for i, layer in enumerate(graph.layers)}
+    release: dict = {}  # layer -> the storages freed once its backward has run (it is their earliest keeper)
     for name, layers in saved.savers.items():
-        first_saver[name] = min(layers, key=order.__getitem__)
-    final = storage[graph.output]
-    if final not in saved.savers:  # the loss has read it: nothing keeps it
-        alive.pop(final, None)
-    grads = {graph.output: out_bytes[graph.output]}  # the loss's gradient
+        release.setdefault(min(layers, key=order.__getitem__), []).append(name)
+    grads = _Alive()
+    grads.add(graph.output, out_bytes[graph.output])  # the loss's gradient
     params = 0
     moments = []
     for layer in reversed(graph.layers):
@@ -101,21 +122,16 @@ def _backward(graph, stats, saved, out_bytes, alive, param_bytes) -> list:
         passed = layer.inputs[0] if s.activation_elems == 0 and layer.inputs and layer.inputs[0] not in grads \
             and grad[layer.inputs[0]] else None
         for src in layer.inputs:
-            if grad[src] and src not in grads and src != passed:  # else it adds into the buffer there
-                grads[src] = out_bytes[src]
-        params = params + s.params * param_bytes
-        moments.append(Moment("backward", layer.name, _sum(alive.values()), _sum(grads.values()) + params))
-        flowing = grads.pop(layer.name)
+            if grad[src] and src != passed:  # a second gradient for src adds into the buffer there
+                grads.add(src, out_bytes[src])
+        if layer.name in saved.trainable:
+            params = params + s.params * param_bytes
+        moments.append(Moment("backward", layer.name, alive.total, grads.total + params))
+        flowing = grads[layer.name]
+        grads.drop(layer.name)
         if passed is not None:
-            grads[passed] = flowing
-        for name in [n for n, first in first_saver.items() if first == layer.name]:
-            alive.pop(name, None)
-    moments.append(Moment("update", "optimizer", _sum(alive.values()), params))
+            grads.add(passed, flowing)
+        for name in release.get(layer.name, ()):
+            alive.drop(name)
+    moments.append(Moment("update", "optimizer", alive.total, params))
     return moments
-
-
-def _sum(values):
-    total = 0
-    for value in values:
-        total = total + value
-    return total

@@ -161,10 +161,10 @@ def memory_table(plan, answer=None, layers: bool = False, sort=None, top=None) -
     if layers or sort or top:
         sections.append(Table("Per layer", LAYER_COLUMNS, _layer_cells(rows), right=LAYER_RIGHT, heading="Per layer"))
     notes = [f"[bold]model[/]: {r.model} at {r.input}; {_setting_text(plan)}",
-             "[dim]peaks are estimates: workspaces, allocator rounding and the optimizer's temporaries are not "
-             "counted; MB = 10^6 bytes[/]"]
-    paragraphs = [f"{r.model} at {r.input}; {_setting_text(plan)}. Peaks are estimates: workspaces, allocator "
-                  "rounding and the optimizer's temporaries are not counted; MB = 10^6 bytes."]
+             "[dim]peaks are estimates: op workspaces (cuDNN, im2col) and allocator rounding are not counted; "
+             "MB = 10^6 bytes[/]"]
+    paragraphs = [f"{r.model} at {r.input}; {_setting_text(plan)}. Peaks are estimates: op workspaces (cuDNN, "
+                  "im2col) and allocator rounding are not counted; MB = 10^6 bytes."]
     return Table("Inference", TERMS, inference_rows(plan), right=("bytes",), notes=notes, paragraphs=paragraphs,
                  document=lambda: memory_document(plan, answer, rows), then=tuple(sections),
                  figures=(LAYER_FIGURES, _layer_figures(rows)), heading="Inference")

@@ -49,6 +49,6 @@ def memory_timeline(plan, budget=None):
     _caption(fig, f"archcalc, analytic; {r.model} at {r.input}. Forward: a tensor is freed after its last use "
                   "unless autograd keeps it for backward; backward frees what each layer kept once it has run and "
                   "allocates the gradients of its inputs and parameters. Optimizer state is the steady state's "
-                  "(second step on). Not counted: op workspaces, allocator rounding, the optimizer's temporaries. "
+                  "(second step on); Adam's update adds its temporaries. Not counted: op workspaces, allocator rounding. "
                   "MB = 10^6 bytes.", width=150)
     return fig

@@ -254,6 +254,8 @@ def _finish(importer: Importer, module, name, source, x, values, output) -> Grap
         layers.append(Layer(importer.unique("output"), "identity", _identity(), (result.layer,)))
     unused, note = _unused(importer, module)
     extras = {"shared": dict(importer.shared), "torch_params": {**_param_table(module), "unused": unused}}
+    if extras["torch_params"]["frozen"]:  # which layers autograd records no weight gradient for
+        extras["torch_params"]["frozen_layers"] = _frozen_layers(module, layers)
     notes = tuple(importer.notes) + ((note,) if note else ())
     param_macs = getattr(importer, "param_macs", {})  # an MLP on parameters alone (torch_param_modules)
     if param_macs:
@@ -280,6 +282,21 @@ def _param_table(module) -> dict:
     frozen = sum(p.numel() for p in module.parameters() if not p.requires_grad)
     tensors = sum(1 for p in module.parameters() if p.requires_grad)  # Adam keeps a step counter for each
     return {"trainable": trainable, "frozen": frozen, "tensors": tensors}
+
+
+def _frozen_layers(module, layers) -> tuple:
+    """Layers made by a call of a module whose parameters are all frozen (requires_grad False): a frozen
+    stem's convs and norms. Layers of functional operations on parameters are taken as trainable."""
+    frozen = []
+    for layer in layers:
+        try:
+            sub = module.get_submodule(layer.name.split("@")[0])
+        except AttributeError:  # an operation, not a module's call
+            continue
+        params = list(sub.parameters())
+        if params and not any(p.requires_grad for p in params):
+            frozen.append(layer.name)
+    return tuple(frozen)
 
 
 def _unused(importer: Importer, module) -> tuple:
