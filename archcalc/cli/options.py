@@ -28,6 +28,8 @@ BatchOpt = Annotated[int, typer.Option(
     "--batch", "-b", help="Batch size; MACs, ops and activation memory scale with it.")]
 DtypeOpt = Annotated[str, typer.Option(
     "--dtype", help="float32, float16, bfloat16 or float64: bytes per element for memory.")]
+WideOpt = Annotated[bool, typer.Option(
+    "--wide", help="Terminal tables: every column, however wide the table (default: what fits the terminal).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON (schema 1); same as --format json.")]
 FormatOpt = Annotated[TableFormat, format_option(TABLE_FORMATS)]
 

@@ -8,15 +8,11 @@ HTML and LaTeX tables pandas writes (compare's).
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import sys
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Callable, Collection, Optional, Sequence, Union
 
-from ..errors import InputError
 from . import html
 
 Lazy = Union[Sequence, Callable[[], Sequence]]  # a function when computing it costs (sympy, an analysis)
@@ -53,6 +49,7 @@ class Table:
     then: Sequence["Table"] = ()  # tables that follow on the same page (per-layer timings, totals): their
     # rows are shown by table, markdown and html; notes, paragraphs, document and figures are this table's
     heading: str = ""  # Markdown: a bold line above the table, for pages of several tables
+    wide: bool = False  # the terminal's writer shows every column, however wide (--wide)
 
     def cells(self) -> list:
         return list(self.rows() if callable(self.rows) else self.rows)
@@ -64,97 +61,10 @@ class Table:
         return self.document() if callable(self.document) else self.document
 
 
-def console():
-    """A rich console; wide enough for the per-layer tables when output goes to a file or a pipe."""
-    import shutil
+from .terminal import console, rich_table, write_table  # noqa: E402  (console, rich_table: re-exported)
+from .writers import markdown_table, write_csv, write_html_table, write_json, write_latex, write_markdown  # noqa: E402
 
-    from rich.console import Console
-
-    width = shutil.get_terminal_size((200, 40)).columns
-    return Console(width=max(width, 160)) if not sys.stdout.isatty() else Console()
-
-
-def rich_table(title: str, header, rows, right=()):
-    """A rich Table; columns named in `right` are right-aligned."""
-    from rich.table import Table as RichTable
-    from rich.text import Text
-
-    table = RichTable(title=title, title_justify="left", header_style="bold")
-    for h in header:
-        table.add_column(h, justify="right" if h in right else "left", overflow="fold")
-    for row in rows:  # cells are plain text: "[dilated kernel ...]" or "[[before, after]]" are not markup
-        table.add_row(*[Text(str(c)) for c in row])
-    return table
-
-
-def write_table(table: Table) -> str:
-    """Rich tables and their notes, rendered as the terminal (or a 160-column file) shows them."""
-    out = console()
-    with out.capture() as captured:
-        for t in (table, *table.then):
-            out.print(rich_table(t.title, t.header, t.cells(), right=t.right))
-        for line in table.lines():
-            out.print(line, highlight=False)
-    return captured.get()
-
-
-def markdown_table(header, rows) -> str:
-    """A GitHub Markdown table; pipes in cells are escaped."""
-    def cell(text) -> str:
-        return str(text).replace("|", "\\|")
-    lines = ["| " + " | ".join(cell(h) for h in header) + " |",
-             "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
-
-
-def write_markdown(table: Table) -> str:
-    """The tables (each under its heading, if any), then the paragraphs; blocks apart by a blank line."""
-    blocks = []
-    for t in (table, *table.then):
-        if t.heading:
-            blocks.append(f"**{t.heading}**")
-        blocks.append(markdown_table(t.header, t.cells()).rstrip("\n"))
-    blocks += table.paragraphs
-    return "\n\n".join(blocks) + "\n"
-
-
-def write_csv(table: Table) -> str:
-    """The first table's figures in base units where the command gives them, else its cells."""
-    header, rows = table.figures if table.figures is not None else (table.header, table.cells())
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def write_json(table: Table) -> str:
-    """The document, indented by 1; JSON text (a Report's own compact JSON) as it is."""
-    document = table.json_document()
-    text = document if isinstance(document, str) else json.dumps(document, indent=1, ensure_ascii=False, default=str)
-    return text + "\n"
-
-
-def _frame(table: Table):
-    import pandas as pd
-
-    return pd.DataFrame(table.cells(), columns=list(table.header))
-
-
-def write_html_table(table: Table) -> str:
-    """The cells as pandas writes an HTML table (no page around it)."""
-    return _frame(table).to_html(index=False, na_rep="", border=0) + "\n"
-
-
-def write_latex(table: Table) -> str:
-    """A LaTeX tabular (booktabs rules) through pandas, which needs jinja2."""
-    try:
-        import jinja2  # noqa: F401  (pandas' LaTeX writer needs it; say so plainly)
-    except ImportError:
-        raise InputError("--format latex needs jinja2: pip install jinja2") from None
-    return _frame(table).to_latex(index=False, escape=True)
-
+__all__ = ["Format", "Table", "WRITERS", "emit", "offer", "choices_text", "console", "rich_table", "markdown_table"]
 
 WRITERS: dict = {
     Format.table: write_table,
@@ -167,8 +77,13 @@ WRITERS: dict = {
 }
 
 
-def emit(format: Enum, table: Table) -> None:
-    """Print `table` in `format`: a Format, or a member of a command's offer() (the same names)."""
+def emit(format: Enum, table: Table, wide: bool = False) -> None:
+    """Print `table` in `format`: a Format, or a member of a command's offer() (the same names); `wide`:
+    every column in the terminal, however wide (--wide)."""
+    if wide:
+        from dataclasses import replace
+
+        table = replace(table, wide=True)
     text = WRITERS[Format[format.name]](table)
     sys.stdout.write(text)
     sys.stdout.flush()
