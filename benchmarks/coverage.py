@@ -145,8 +145,9 @@ class Worker:
         self.log.close()
 
 
-def sweep(sources: list, jobs: int, timeout: float, progress=None) -> list:
-    """check() every source in `jobs` worker processes; results in the order of `sources`."""
+def sweep(sources: list, jobs: int, timeout: float, progress=None, started=None) -> list:
+    """check() every source in `jobs` worker processes; results in the order of `sources`. progress(k, n,
+    result) hears each result, started(source) each model as a worker takes it (from the workers' threads)."""
     todo: queue.Queue = queue.Queue()
     for i, s in enumerate(sources):
         todo.put((i, s))
@@ -180,6 +181,8 @@ def sweep(sources: list, jobs: int, timeout: float, progress=None) -> list:
                     tail = worker.stderr_tail()
                     worker.close(kill=True)
                     raise SystemExit(f"the coverage worker did not start: {tail}")
+            if started:
+                started(source)
             worker.proc.stdin.write(source + "\n")
             worker.proc.stdin.flush()
             start = time.perf_counter()
@@ -460,6 +463,11 @@ def main() -> None:
         return _worker()
     if not (args.torchvision or args.timm):
         parser.error("give --torchvision and/or --timm")
+    sys.path.insert(0, str(ROOT))
+    from archcalc.output.model_progress import on_terminal, steps
+
+    # a line per model, for a log, unless the terminal shows the bar instead
+    log_lines = not (on_terminal() and sys.stdout.isatty())
     everything = []
     for name, lister in (("torchvision", torchvision_sources), ("timm", timm_sources)):
         if not getattr(args, name):
@@ -488,10 +496,24 @@ def main() -> None:
         start = time.time()
         commit = _commit()  # at the start: others may commit while the sweep runs
 
-        def progress(k, n, r):
-            print(f"[{k:4d}/{n}] {r['status']:11s} {r['seconds']:6.1f}s  {r['model']}", flush=True)
+        running: dict = {}  # the models in the workers now, for the bar
 
-        results = sweep(sources, args.jobs, args.timeout, progress)
+        with steps(len(sources)) as bar:  # a bar on stderr where it is a terminal; nothing elsewhere
+            def show(done=None):
+                bar.now(f"{name}: " + (", ".join(m.split(":", 1)[1] for m in list(running)) or "starting"), done)
+
+            def started(source):
+                running[source] = True
+                show()
+
+            def progress(k, n, r):
+                running.pop(r["model"], None)
+                show(k)
+                if log_lines:
+                    print(f"[{k:4d}/{n}] {r['status']:11s} {r['seconds']:6.1f}s  {r['model']}", flush=True)
+
+            show()
+            results = sweep(sources, args.jobs, args.timeout, progress, started)
         if previous is not None:  # merge the re-checked models into the earlier report, keeping its header
             fresh = {r["model"]: r for r in results}
             results = [fresh.get(r["model"], r) for r in previous["results"]]

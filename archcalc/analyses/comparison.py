@@ -1,14 +1,18 @@
 """Models side by side: one row of figures per model, published accuracy beside them.
 
-Every figure is per image (batch 1) at the model's default input (or the one asked for), float32:
+Every figure is per image (batch 1) at the model's default input (or the one asked for), float32, unless
+another batch or dtype is asked for (MACs, FLOPs and activation memory scale with the batch, memory with the
+dtype's bytes per element):
 - params: trainable weights + biases; macs: conv, linear and matrix-product multiply-accumulates; flops = 2 x macs;
-- activation_bytes: every layer output once (the input apart); param_bytes: params x 4 bytes;
+- activation_bytes: every layer output once (the input apart); param_bytes: params x bytes per element;
 - depth: conv + linear layers on the longest path; rf: receptive field, in input pixels, of the deepest
   layer whose field is not yet the whole image (the last feature map before global pooling or an FC
   layer), largest over the axes;
-- forward_ms / images_per_s: only from a bench JSON (`archcalc bench --json`), never estimated;
+- forward_ms / images_per_s: only from a bench JSON (`archcalc bench --json`), never estimated; without one
+  compare leaves both columns out;
 - top1: published ImageNet-1K top-1 in percent, with its source (archcalc.analyses.accuracy); efficiency columns
-  derive from it: top1_per_gmac (top-1 points per GMAC) and params_per_top1 (parameters per top-1 point).
+  derive from it: top1_per_gmac (top-1 points per GMAC of one image, whatever the batch) and params_per_top1
+  (parameters per top-1 point).
 A figure that does not exist for a model is None: an empty cell in every format, never a zero.
 """
 
@@ -65,6 +69,14 @@ COLUMNS = {c.key: c for c in (
     Column("top1_source", "top-1 source", "", text=True),
 )}
 DEFAULT_COLUMNS = tuple(COLUMNS)
+MEASURED = ("forward_ms", "images_per_s")  # columns only a bench JSON fills
+
+
+def header(key: str, batch: int = 1) -> str:
+    """The column's header for people; activation memory is per image only at batch 1."""
+    if key == "activation_bytes" and batch != 1:
+        return f"act. MB/{batch} img"
+    return COLUMNS[key].header
 
 
 @dataclass(frozen=True)
@@ -123,11 +135,11 @@ def deepest_local_rf(report) -> Optional[int]:
 
 
 def model_row(model: str, input=None, bench: Optional[Bench] = None, bench_batch: int = 1,
-              bench_dtype: str = "float32") -> dict:
-    """The figures of one model, keyed by column; None where a figure does not exist."""
+              bench_dtype: str = "float32", batch: int = 1, dtype: str = "float32") -> dict:
+    """The figures of one model at `batch` and `dtype`, keyed by column; None where a figure does not exist."""
     from ..sources import analyze
 
-    report = analyze(model, input=input)
+    report = analyze(model, input, batch, dtype)
     t = report.totals
     if is_symbolic(t["macs"]) or is_symbolic(t["params"]):
         raise InputError(f"{model}: compare needs a numeric input size, got {report.input}")
@@ -146,10 +158,25 @@ def model_row(model: str, input=None, bench: Optional[Bench] = None, bench_batch
         "forward_ms": measured.median_ms if measured else None,
         "images_per_s": images_per_s,
         "top1": top1,
-        "top1_per_gmac": top1 / (t["macs"] / 1e9) if top1 is not None and t["macs"] else None,
+        # per image: the efficiency of the network, not of the batch
+        "top1_per_gmac": top1 / (t["macs"] / batch / 1e9) if top1 is not None and t["macs"] else None,
         "params_per_top1": t["params"] / top1 if top1 else None,
         "top1_source": fact.citation if fact else None,
     }
+
+
+def default_columns(rows: list, bench: Optional[Bench] = None) -> list:
+    """The columns shown when none are asked for: every one with a figure for some model (the measured ones
+    only with a bench file); the model's name always."""
+    return [k for k in DEFAULT_COLUMNS if k == "model" or (
+        (bench is not None or k not in MEASURED) and any(r[k] is not None for r in rows))]
+
+
+def require_bench(keys: list, bench: Optional[Bench]) -> None:
+    """A measured column (forward_ms, images_per_s) asked for by name needs a bench file."""
+    unmeasured = [k for k in keys if k in MEASURED]
+    if unmeasured and bench is None:
+        raise InputError(f"{unmeasured[0]} is measured, not computed: give --bench FILE (from 'archcalc bench --json')")
 
 
 def select(rows: list, columns=None, sort: Optional[str] = None, descending: bool = False) -> tuple:
@@ -171,11 +198,29 @@ def select(rows: list, columns=None, sort: Optional[str] = None, descending: boo
     return columns, [{k: r[k] for k in columns} for r in rows]
 
 
-CONVENTIONS_NOTE = ("Per image (batch 1), float32. MACs: conv, linear and matrix-product multiply-accumulates; "
-                    "FLOPs = 2 x MACs; "
-                    "MB = 10^6 bytes; act. MB: every layer output once, input apart; depth: weighted "
-                    "layers on the longest path; RF: receptive field of the last feature map before global "
-                    "pooling or FC.")
+# (the columns a sentence is about, the sentence): the conventions note says only what the shown columns need
+CONVENTIONS = (
+    (("macs", "flops", "top1_per_gmac"), "MACs: conv, linear and matrix-product multiply-accumulates"),
+    (("flops",), "FLOPs = 2 x MACs"),
+    (("activation_bytes", "param_bytes"), "MB = 10^6 bytes"),
+    (("activation_bytes",), "act. MB: every layer output once, input apart"),
+    (("depth",), "depth: weighted layers on the longest path"),
+    (("rf",), "RF: receptive field of the last feature map before global pooling or FC"),
+)
+FIGURES = ("params", "macs", "flops", "activation_bytes", "param_bytes", "depth", "rf")  # analytic
+ACCURACY = ("top1", "top1_per_gmac", "params_per_top1", "top1_source")
+
+
+def conventions_note(columns=DEFAULT_COLUMNS, batch: int = 1, dtype: str = "float32") -> Optional[str]:
+    """What the analytic figures of `columns` count, one sentence; None when no analytic figure is shown."""
+    if not any(k in FIGURES for k in columns):
+        return None
+    scope = "Per image (batch 1)" if batch == 1 else f"Per batch of {batch} images (MACs, FLOPs, act. MB)"
+    parts = [text for keys, text in CONVENTIONS if any(k in columns for k in keys)]
+    return f"{scope}, {dtype}. " + "; ".join(parts) + ("." if parts else "")
+
+
+CONVENTIONS_NOTE = conventions_note()
 
 
 def accuracy_notes(rows: list) -> list:
@@ -191,22 +236,35 @@ def accuracy_notes(rows: list) -> list:
     return lines
 
 
+def shown_path(path) -> str:
+    """A bench file as notes name it: its folder and name (h200/bench.json), the same wherever the tree is."""
+    path = Path(path)
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+
+
 def bench_note(bench: Optional[Bench], bench_batch: int, bench_dtype: str) -> str:
     if bench is None:
         return "fwd ms: not measured here (give --bench FILE, from 'archcalc bench --json')."
-    return (f"fwd ms: median forward time on {bench.device_name or 'an unnamed device'} ({bench.device}), "
-            f"batch {bench_batch}, {bench_dtype}, from {Path(bench.path).name}; empty where the file has no "
-            "such result.")
+    return (f"fwd ms: median forward time of a batch of {bench_batch}, {bench_dtype}, measured on "
+            f"{bench.device_name or 'an unnamed device'} ({bench.device}), from {shown_path(bench.path)}; "
+            "img/s: images per second at that batch; empty where the file has no such result.")
 
 
-def notes(rows: list, bench: Optional[Bench], bench_batch: int, bench_dtype: str) -> list:
-    """The conventions and sources a reader needs beside the table, one sentence each."""
-    return [CONVENTIONS_NOTE, *accuracy_notes(rows), bench_note(bench, bench_batch, bench_dtype)]
+def notes(rows: list, bench: Optional[Bench], bench_batch: int, bench_dtype: str, columns=DEFAULT_COLUMNS,
+          batch: int = 1, dtype: str = "float32") -> list:
+    """The conventions and sources a reader needs beside the table, one sentence each, for the shown
+    `columns` only."""
+    lines = [conventions_note(columns, batch, dtype)]
+    if any(k in ACCURACY for k in columns):
+        lines += accuracy_notes(rows)
+    if any(k in MEASURED for k in columns):
+        lines.append(bench_note(bench, bench_batch, bench_dtype))
+    return [line for line in lines if line]
 
 
-def to_records(columns: list, rows: list) -> dict:
+def to_records(columns: list, rows: list, batch: int = 1, dtype: str = "float32") -> dict:
     """The JSON document of a comparison (schema 1): raw figures in base units, null where missing."""
-    return {"schema": 1, "kind": "compare",
-            "columns": {k: {"header": COLUMNS[k].header, "unit": COLUMNS[k].unit} for k in columns},
+    return {"schema": 1, "kind": "compare", "batch": batch, "dtype": dtype,
+            "columns": {k: {"header": header(k, batch), "unit": COLUMNS[k].unit} for k in columns},
             "models": [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
                        for r in rows]}

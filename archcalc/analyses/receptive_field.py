@@ -27,6 +27,7 @@ class FieldAnalysis:
     layer: str  # the layer whose field is reported: --layer, or the last layer
     explicit: bool  # whether --layer named it
     comparison: Any = None  # KernelComparison of a stack read to its end, else None
+    block: Optional[str] = None  # the block --layer named, whose last layer is `layer`; None for a layer
 
     @property
     def layers(self) -> list:
@@ -97,7 +98,8 @@ class FieldAnalysis:
         return {
             "schema": 1, "spec": self.spec, "form": self.stack.form if self.stack else "model",
             "model": r.model, "input": [json_value(d) for d in r.input.as_list()], "layers": layers,
-            "field": {"layer": self.layer, **final.to_json(), "effective_padding": list(final.padding)},
+            "field": {"layer": self.layer, "block": self.block, **final.to_json(),
+                      "effective_padding": list(final.padding)},
             "comparison": self.comparison.to_json() if self.comparison is not None else None,
             "empirical": measured.to_json() if measured is not None else None,
             "diagnostics": [dict(d) for d in r.diagnostics],
@@ -130,13 +132,29 @@ def analyse(spec: str, input: Optional[str] = None, layer: Optional[str] = None)
     stack, graph, x = _graph(spec, input)
     report = propagate(graph, x)
     names = [s.name for s in report.layers]
-    if layer is not None and layer not in names:
-        import difflib
-
-        close = difflib.get_close_matches(layer, names, n=3)
-        hint = f"; did you mean {' or '.join(close)}?" if close else ""
-        raise InputError(f"--layer {layer}: {report.model} has no layer of that name{hint}")
+    asked, layer = layer, block_layer(report.model, names, layer) if layer is not None else None
     chosen = layer or names[-1]
     # the one-kernel comparison holds for a whole stack: the field of its last layer
     comparison = compare_with_single_kernel(stack, report) if stack is not None and chosen == names[-1] else None
-    return FieldAnalysis(spec, stack, graph, report, chosen, layer is not None, comparison)
+    return FieldAnalysis(spec, stack, graph, report, chosen, layer is not None, comparison,
+                         asked if asked != layer else None)
+
+
+def block_layer(model: str, names: list, layer: str) -> str:
+    """The layer `layer` names: itself, or for a block (a dotted prefix such as layer1 or features) its last
+    layer in network order; else an InputError naming the closest layers and blocks."""
+    if layer in names:
+        return layer
+    inside = [n for n in names if n.startswith(layer + ".")]
+    if inside:
+        return inside[-1]
+    import difflib
+
+    blocks = list(dict.fromkeys(".".join(n.split(".")[:i]) for n in names for i in range(1, n.count(".") + 1)))
+    close = difflib.get_close_matches(layer, blocks + names, n=4)
+    if close:
+        hint = f"; did you mean {', '.join(close)}?"
+    else:
+        top = list(dict.fromkeys(n.split(".")[0] for n in names))
+        hint = f"; its top-level layers and blocks: {', '.join(top[:12])}{', ...' if len(top) > 12 else ''}"
+    raise InputError(f"--layer {layer}: {model} has no layer or block of that name{hint}")

@@ -62,7 +62,8 @@ def run(argv=None) -> int:
     except typer.Exit as done:
         return done.exit_code
     except UsageError as err:
-        if type(err).__name__ == "NoArgsIsHelpError":  # typer has printed the help already
+        if type(err).__name__ == "NoArgsIsHelpError":  # bare `archcalc` (or a group): its help, exit 0
+            typer.echo(err.ctx.get_help() if err.ctx is not None else err.format_message())
             return 0
         where = f" ({err.ctx.command_path})" if err.ctx is not None else ""
         typer.echo(error_line(err.format_message(), where), err=True)

@@ -14,15 +14,24 @@ app = typer.Typer(
          "receptive fields. MACs count conv, linear and matrix-product multiply-accumulates; FLOPs = 2 x MACs; "
          "MB = 10^6 bytes.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # typer's --install-completion and --show-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # click's plain help: wrapped to the terminal, and --help no longer loads rich
-    context_settings={"max_content_width": 120},
+    context_settings={"max_content_width": 120, "help_option_names": ["-h", "--help"]},
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"archcalc {version('archcalc')}")
+        raise typer.Exit(0)
+
+
 @app.callback()
-def archcalc() -> None:
+def archcalc(version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True,
+                                          help="Print archcalc's version and exit.")) -> None:
     # a callback (its help is the app's) keeps `archcalc` a group of commands even when only the one
     # invoked is loaded
     return None

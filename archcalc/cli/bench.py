@@ -16,10 +16,15 @@ import typer
 from ..conventions import MB
 from ..output.numbers import optional
 from .base import app, fail, reporting_errors
-from .options import MODEL_HELP, Format, FormatOpt, InputOpt, JsonOpt, TableFormat
+from .options import MODEL_HELP, Format, FormatOpt, JsonOpt, NumericInputOpt, TableFormat, WideOpt
 
 HEADER = ("model", "batch", "dtype", "median ms", "IQR ms", "min ms", "max ms", "images/s", "TFLOP/s",
           "peak MB", "roofline ms", "ratio")
+# csv: (header, key of the result): the raw figures, in milliseconds and bytes
+FIGURES = (("model", "model"), ("batch", "batch"), ("dtype", "dtype"), ("median ms", "median_ms"),
+           ("IQR ms", "iqr_ms"), ("min ms", "min_ms"), ("max ms", "max_ms"), ("images/s", "images_per_s"),
+           ("TFLOP/s", "achieved_tflops"), ("peak bytes", "peak_memory_bytes"), ("roofline ms", "roofline_ms"),
+           ("ratio", "roofline_ratio"), ("channels_last", "channels_last"), ("compile", "compile"))
 LAYER_HEADER = ("layer", "kind", "MFLOPs", "MB moved", "limiter", "roofline ms", "measured ms", "ratio")
 
 
@@ -46,6 +51,11 @@ def result_rows(doc: dict) -> list:
                      optional(r["achieved_tflops"], ".4g"), optional(memory, ",.1f"), optional(r["roofline_ms"], ".4g"),
                      optional(r["roofline_ratio"], ".2f")])
     return rows
+
+
+def figures(doc: dict) -> tuple:
+    """(header, rows) for csv: the results' raw numbers (milliseconds, bytes), unrounded; empty where not measured."""
+    return [h for h, _ in FIGURES], [[r[key] for _, key in FIGURES] for r in doc["results"]]
 
 
 def layer_rows(result: dict) -> list:
@@ -87,7 +97,7 @@ def bench_table(doc: dict, said=()):
     lines = footer(doc, said)
     return Table(title(doc), HEADER, result_rows(doc), right=HEADER[1:2] + HEADER[3:], notes=lines,
                  paragraphs=["\n".join(f"- {line}" for line in lines)], document=doc, then=per_layer,
-                 heading=title(doc))
+                 heading=title(doc), figures=figures(doc))
 
 
 @app.command(short_help="Forward time on the CPU or CUDA, against the roofline bound.")
@@ -97,7 +107,7 @@ def bench(
         "--device", help="cuda or cpu; by default the GPU if there is one, else the CPU (said in one line).")] = None,
     batch: Annotated[str, typer.Option("--batch", "-b", help="Batch sizes, comma-separated: 1,8,64.")] = "1",
     dtype: Annotated[str, typer.Option("--dtype", help="float32, float16 or bfloat16.")] = "float32",
-    input: InputOpt = None,
+    input: NumericInputOpt = None,
     channels_last: Annotated[bool, typer.Option("--channels-last", help="Model and input in channels-last "
                                                 "memory format.")] = False,
     compile: Annotated[bool, typer.Option("--compile", help="torch.compile the model (compile time is "
@@ -106,6 +116,7 @@ def bench(
     warmup: Annotated[int, typer.Option("--warmup", help="Untimed forward passes before timing.")] = 3,
     json: JsonOpt = False,
     format: FormatOpt = TableFormat.table,
+    wide: WideOpt = False,
     plot: Annotated[Optional[Path], typer.Option(
         "--plot", help="Write a plot of time and images/s against batch (.png or .svg).")] = None,
     per_layer: Annotated[bool, typer.Option("--per-layer", help="Also time each layer (hooks around modules) "
@@ -118,24 +129,37 @@ def bench(
         "--bandwidth-gbs", help="Memory bandwidth in GB/s (10^9 bytes/s) for the roofline.")] = None,
 ) -> None:
     """Time forward passes (random weights, warm-up, synchronised repeats): median and spread, images/s,
-    achieved TFLOP/s from the analytic FLOPs, peak memory, and the ratio to the device's roofline bound."""
+    achieved TFLOP/s from the analytic FLOPs, peak memory, and the ratio to the device's roofline bound.
+    Ctrl-C prints the measurements done so far and exits with code 130."""
     batches = parse_batches(batch)
     check_options(device, dtype, repeats, warmup, peak_tflops, bandwidth_gbs, per_layer and compile, plot)
     said: list = []  # notes already printed on stderr
     with reporting_errors():
         check_models(models, input, batches[0], dtype)  # every model checked before any is timed
+        from ..output.model_progress import steps
         from ..output.plots import bench_times, save_figure
         from ..output.tables import emit
         from ..pytorch.bench import run_bench
 
-        doc = run_bench(models, device=device, batches=batches, dtype=dtype, channels_last=channels_last,
-                        compile=compile, repeats=repeats, warmup=warmup, input=input, calibrated=calibrate,
-                        peak_tflops=peak_tflops, bandwidth_gbs=bandwidth_gbs, per_layer=per_layer,
-                        on_note=lambda note: (said.append(note), typer.echo(f"archcalc: {note}", err=True)))
-    emit(Format.json if json else format, bench_table(doc, said))  # the results first: a plot that fails loses nothing
-    if plot is not None:
+        with steps(len(models) * len(batches)) as bar:
+            doc = run_bench(models, device=device, batches=batches, dtype=dtype, channels_last=channels_last,
+                            compile=compile, repeats=repeats, warmup=warmup, input=input, calibrated=calibrate,
+                            peak_tflops=peak_tflops, bandwidth_gbs=bandwidth_gbs, per_layer=per_layer,
+                            on_note=lambda note: (said.append(note), typer.echo(f"archcalc: {note}", err=True)),
+                            on_step=lambda name, b, done: bar.now(step_text(name, b), done), keep_on_interrupt=True)
+    if doc.get("interrupted"):
+        typer.echo(f"archcalc: interrupted: {len(doc['results'])} of {len(models) * len(batches)} measurements "
+                   "done", err=True)
+    emit(Format.json if json else format, bench_table(doc, said), wide)  # first: a plot that fails loses nothing
+    if plot is not None and doc["results"]:
         with reporting_errors():
             save_figure(bench_times(doc["results"], title(doc)), plot)
+    if doc.get("interrupted"):
+        raise typer.Exit(130)  # the shell's code for Ctrl-C
+
+
+def step_text(name: str, batch) -> str:
+    return f"bench {name}: " + ("build" if batch is None else f"batch {batch}")
 
 
 def check_options(device, dtype, repeats, warmup, peak_tflops, bandwidth_gbs, hooks_and_compile, plot) -> None:

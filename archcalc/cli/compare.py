@@ -10,11 +10,11 @@ from typing import Annotated, List, Optional
 import typer
 
 from .base import app, fail, reporting_errors
-from .options import MODEL_HELP, Format, InputOpt, JsonOpt, offer
+from .options import MODEL_HELP, BatchOpt, DtypeOpt, Format, InputOpt, JsonOpt, WideOpt, offer
 
-# compare's html has always been the table alone, as pandas writes it; Format.html would make it a page
-CompareFormat = offer("CompareFormat", Format.table, Format.markdown, Format.csv, Format.json,
-                      ("html", Format.html_table), Format.latex)
+# html: a self-contained page (units, notes, sortable columns), as summary's
+CompareFormat = offer("CompareFormat", Format.table, Format.markdown, Format.csv, Format.json, Format.html,
+                      Format.latex)
 
 
 @app.command(short_help="Models side by side: parameters, MACs, memory, depth, top-1.")
@@ -23,21 +23,27 @@ def compare(
         help=f"Models, each {MODEL_HELP}; e.g. alexnet vgg16 torchvision:resnet50 timm:efficientnet_b0.",
         show_default=False)] = None,
     input: InputOpt = None,
+    batch: BatchOpt = 1,
+    dtype: DtypeOpt = "float32",
     table: Annotated[bool, typer.Option("--table", help="A Markdown table ready to paste; same as --format markdown.")] = False,
     format: Annotated[CompareFormat, typer.Option(
         "--format", "-f", help="table (rich), markdown, csv, json, html or latex. csv and json carry raw "
                                "figures in base units (parameters, MACs, bytes, ms, percent).")] = CompareFormat.table,
     json: JsonOpt = False,
+    wide: WideOpt = False,
     columns: Annotated[Optional[str], typer.Option(
         "--columns", "-c", help="Comma-separated column keys: model, input, params, macs, flops, "
-                                "activation_bytes, param_bytes, depth, rf, forward_ms, images_per_s, top1, "
-                                "top1_per_gmac, params_per_top1, top1_source.")] = None,
+                                "activation_bytes, param_bytes, depth, rf, forward_ms, images_per_s (these two "
+                                "with --bench), top1, top1_per_gmac, params_per_top1, top1_source. Default: "
+                                "every column with a figure for some model.")] = None,
     sort: Annotated[Optional[str], typer.Option("--sort", "-s", help="Sort rows by this column key (missing values last).")] = None,
     descending: Annotated[bool, typer.Option("--descending", "-r", help="Sort from the largest value.")] = False,
     bench: Annotated[Optional[str], typer.Option(
         "--bench", help="JSON from 'archcalc bench --json': adds forward time and images/s.")] = None,
-    bench_batch: Annotated[int, typer.Option("--bench-batch", help="Which measured batch size to show.")] = 1,
-    bench_dtype: Annotated[str, typer.Option("--bench-dtype", help="Which measured dtype to show.")] = "float32",
+    bench_batch: Annotated[Optional[int], typer.Option(
+        "--bench-batch", help="Which measured batch size to show; default: --batch.", show_default=False)] = None,
+    bench_dtype: Annotated[Optional[str], typer.Option(
+        "--bench-dtype", help="Which measured dtype to show; default: --dtype.", show_default=False)] = None,
     seed: Annotated[bool, typer.Option(
         "--seed", help="Every architecture of the lecture note, one entry per family, in the note's order "
                        "(lenet5 ... squeezenet1_0).")] = False,
@@ -47,31 +53,41 @@ def compare(
 ) -> None:
     """Compare models side by side: parameters, MACs, memory, depth, receptive field, published top-1."""
     from ..analyses import comparison as cmp
-    from ..output.tables import choices_text, emit
+    from ..output.tables import emit
 
     fmt = Format.json if json else Format.markdown if table else format
+    if batch < 1:
+        fail(f"--batch {batch}: must be a positive integer")
+    bench_batch, bench_dtype = bench_batch or batch, bench_dtype or dtype
     with reporting_errors():
         measured = cmp.load_bench(bench) if bench else None
         if lecture:
-            from ..lecture import conclusion
-
-            if models:
-                fail("--lecture compares the lecture's four networks; give no model names with it")
-            if Format[fmt.name] not in conclusion.FORMATS:
-                fail(f"--lecture prints {choices_text(conclusion.FORMATS)}, not {fmt.value}")
-            emit(fmt, conclusion.conclusion_table(measured, bench_batch, bench_dtype))
-            return
+            if models or (batch, dtype) != (1, "float32"):
+                fail("--lecture compares the lecture's four networks per image in float32; give no model "
+                     "names, --batch or --dtype with it")
+            return _lecture(fmt, measured, bench_batch, bench_dtype, wide)
         if seed:
             from ..lecture.words import LECTURE_ARCHITECTURES
 
             models = [*LECTURE_ARCHITECTURES, *(models or [])]
         if not models:
             fail("give at least one model (archcalc list shows the zoo), --seed or --lecture")
-        rows = [cmp.model_row(m, input, measured, bench_batch, bench_dtype) for m in models]
         keys = [k.strip() for k in columns.split(",") if k.strip()] if columns else None
-        keys, shown = cmp.select(rows, keys, sort, descending)
-        notes = cmp.notes(rows, measured, bench_batch, bench_dtype)
-        emit(fmt, _comparison_table(keys, shown, notes))
+        cmp.require_bench([*(keys or []), *([sort] if sort else [])], measured)
+        rows = [cmp.model_row(m, input, measured, bench_batch, bench_dtype, batch, dtype) for m in models]
+        keys, shown = cmp.select(rows, keys or cmp.default_columns(rows, measured), sort, descending)
+        notes = cmp.notes(rows, measured, bench_batch, bench_dtype, keys, batch, dtype)
+        emit(fmt, _comparison_table(keys, shown, notes, batch, dtype), wide)
+
+
+def _lecture(fmt, measured, bench_batch: int, bench_dtype: str, wide: bool) -> None:
+    """--lecture: the lecture's conclusion table, with forward times from `measured` where given."""
+    from ..lecture import conclusion
+    from ..output.tables import choices_text, emit
+
+    if Format[fmt.name] not in conclusion.FORMATS:
+        fail(f"--lecture prints {choices_text(conclusion.FORMATS)}, not {fmt.value}")
+    emit(fmt, conclusion.conclusion_table(measured, bench_batch, bench_dtype), wide)
 
 
 def cell(column, value) -> str:
@@ -85,14 +101,14 @@ def cell(column, value) -> str:
     return fixed(value / column.scale, column.decimals, widen=column.widen)
 
 
-def _comparison_table(keys: list, rows: list, notes: list):
-    from ..analyses.comparison import COLUMNS, to_records
+def _comparison_table(keys: list, rows: list, notes: list, batch: int = 1, dtype: str = "float32"):
+    from ..analyses.comparison import COLUMNS, header, to_records
     from ..output.tables import Table
 
-    records = to_records(keys, rows)
-    return Table("archcalc compare", [COLUMNS[k].header for k in keys],
+    records = to_records(keys, rows, batch, dtype)
+    return Table("archcalc compare", [header(k, batch) for k in keys],
                  [[cell(COLUMNS[k], r[k]) for k in keys] for r in rows],
-                 right=[COLUMNS[k].header for k in keys if not COLUMNS[k].text],
+                 right=[header(k, batch) for k in keys if not COLUMNS[k].text],
                  notes=[f"[dim]{n}[/]" for n in notes], paragraphs=["\n".join(f"- {n}" for n in notes)],
                  document={**records, "notes": notes},
                  figures=(keys, [[m[k] for k in keys] for m in records["models"]]))

@@ -18,7 +18,9 @@ def embed(
 ) -> None:
     """Rewrite every region between '<!-- archcalc ARGS -->' and '<!-- /archcalc -->' with the output of
     'archcalc ARGS' (reST: '.. archcalc ARGS' and '.. /archcalc'). Markdown output (--table,
-    --format markdown) goes in raw; any other output as a ```text block. Files are written atomically."""
+    --format markdown) goes in raw; any other output as a ```text block. A command runs in its document's
+    folder: its relative paths (spec files, bench files) are relative to the document. Files are written
+    atomically."""
     from ..docgen import embed_documents as refresh
 
     with reporting_errors():

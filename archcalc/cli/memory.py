@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from .base import app, fail, numeric_input, reporting_errors
-from .options import MODEL_HELP, BatchOpt, FormatOpt, InputOpt, JsonOpt, KwargsOpt, TableFormat, with_kwargs
+from .options import MODEL_HELP, BatchOpt, FormatOpt, InputOpt, JsonOpt, KwargsOpt, TableFormat, WideOpt, with_kwargs
 
 
 class Optimizer(str, Enum):
@@ -55,6 +55,7 @@ def memory(
     top: Annotated[Optional[int], typer.Option("--top", help="Per-layer table: only the first N rows.")] = None,
     json: JsonOpt = False,
     format: FormatOpt = TableFormat.table,
+    wide: WideOpt = False,
 ) -> None:
     """How much memory inference and one training step take at --batch, term by term (weights, gradients,
     optimizer state, what autograd saves, the peak), the backward pass's MACs, and with --budget the largest
@@ -76,4 +77,4 @@ def memory(
         graph = resolve(with_kwargs(model, kwargs), input)
         plan = memory_plan(graph, input, batch, setting)
         answer = fit_budget(graph, input, setting, limit) if limit is not None else None
-    emit(Format.json if json else format, memory_table(plan, answer, layers, sort and sort.value, top))
+    emit(Format.json if json else format, memory_table(plan, answer, layers, sort and sort.value, top), wide)

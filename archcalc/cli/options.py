@@ -24,6 +24,8 @@ def format_option(formats) -> typer.Option:
 
 InputOpt = Annotated[Optional[str], typer.Option(
     "--input", "-i", help="Input size: C, CxL, CxHxW or CxDxHxW, e.g. 3x224x224; letters make it symbolic: 3xHxW.")]
+NumericInputOpt = Annotated[Optional[str], typer.Option(
+    "--input", "-i", help="Input size in numbers: C, CxL, CxHxW or CxDxHxW, e.g. 3x224x224.")]
 BatchOpt = Annotated[int, typer.Option(
     "--batch", "-b", help="Batch size; MACs, ops and activation memory scale with it.")]
 DtypeOpt = Annotated[str, typer.Option(

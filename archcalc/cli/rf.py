@@ -21,7 +21,8 @@ def rf(
     spec: Annotated[str, typer.Argument(help=SPEC_HELP)],
     input: InputOpt = None,
     layer: Annotated[Optional[str], typer.Option(
-        "--layer", "-l", help="Report the field at this layer (default: the last layer).")] = None,
+        "--layer", "-l", help="Report the field at this layer, or at the last layer of this block (a name prefix "
+                              "such as layer1 or features); default: the last layer.")] = None,
     empirical: Annotated[bool, typer.Option(
         "--empirical", help="Also measure the field on the real torch model (needs torch): the non-zero "
                             "gradient of one output unit, with positive weights so nothing cancels.")] = False,

@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 import typer
 
 from .base import app, fail, reporting_errors
-from .options import (MODEL_HELP, BatchOpt, DtypeOpt, Format, InputOpt, JsonOpt, KwargsOpt, format_option, offer,
-                      with_kwargs)
+from .options import (MODEL_HELP, BatchOpt, DtypeOpt, Format, InputOpt, JsonOpt, KwargsOpt, WideOpt, format_option,
+                      offer, with_kwargs)
 
 # every format there is (a new one appears here with its writer), but compare's bare pandas table
 SUMMARY_FORMATS = tuple(f for f in Format if f is not Format.html_table)
@@ -27,10 +27,15 @@ def summary(
     format: Annotated[SummaryFormat, format_option(SUMMARY_FORMATS)] = SummaryFormat.table,
     depth: Annotated[Optional[int], typer.Option(
         "--depth", "-d", help="Fold layers into blocks at this depth of their dotted names (1: top level).")] = None,
+    columns: Annotated[Optional[str], typer.Option(
+        "--columns", "-c", help="Comma-separated column keys, in order: layer, kind, output, kernel (k3 s2 d2 g32: "
+                                "kernel, stride, dilation, groups), params, macs, flops, other_ops, "
+                                "activation_bytes, rf, arithmetic. Default: all but flops and other_ops.")] = None,
+    wide: WideOpt = False,
 ) -> None:
     """Analyse one model layer by layer, analytically (no weights, no forward pass)."""
     from ..core.engine import propagate
-    from ..output.summary import summary_table
+    from ..output.summary import column_keys, summary_table
     from ..output.tables import emit
     from ..sources import resolve
 
@@ -39,10 +44,12 @@ def summary(
     if depth is not None and depth < 1:
         fail(f"--depth {depth}: must be 1 or more")
     with reporting_errors():
+        keys = column_keys(columns)
         model = with_kwargs(model, kwargs)
         graph = resolve(model, input)
         report = propagate(graph, input, batch, dtype)
-    emit(Format.json if json else format, summary_table(report, depth, lambda: _training(graph, report)))
+    emit(Format.json if json else format,
+         summary_table(report, depth, lambda: _training(graph, report), graph=graph, keys=keys), wide)
 
 
 def _training(graph, report) -> list:

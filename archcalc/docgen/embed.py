@@ -13,7 +13,8 @@ The rule for what goes between the markers: in Markdown, the output of a command
 (`--table`, `--format markdown`, `-f markdown`) is inserted raw, so that it renders as a table; any other
 output is fenced as a ```text code block. In reST, every output is a `.. code-block:: text` (reST cannot
 render a Markdown table). The command runs in-process through archcalc.cli.run (no shell) at a fixed
-width of 160 columns, so that the region does not depend on the terminal that refreshes it.
+width of 160 columns, so that the region does not depend on the terminal that refreshes it, and in the
+document's folder: paths in a marker's command are relative to the document, not to where embed runs.
 """
 
 from __future__ import annotations
@@ -151,17 +152,22 @@ def wants_markdown(args) -> bool:
     return any(a in MARKDOWN_OPTION and b == "markdown" for a, b in zip(args, args[1:]))
 
 
-def capture(args) -> tuple:
-    """(exit code, stdout, stderr) of `archcalc ARGS`, run in-process at a fixed width, without colour."""
+def capture(args, cwd=None) -> tuple:
+    """(exit code, stdout, stderr) of `archcalc ARGS`, run in-process at a fixed width, without colour, in the
+    folder `cwd` (default: the current one), so that its relative paths are read from there."""
     from ..cli import run
 
     out, err = io.StringIO(), io.StringIO()
     saved = {k: os.environ.get(k) for k in FIXED_ENV}
+    here = os.getcwd()
     os.environ.update(FIXED_ENV)
     try:
+        if cwd is not None:
+            os.chdir(cwd)
         with redirect_stdout(out), redirect_stderr(err):
             code = run(list(args))
     finally:
+        os.chdir(here)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -171,8 +177,10 @@ def capture(args) -> tuple:
 
 
 def run_command(region: Region) -> str:
-    """The stdout of the region's command; a failure raises EmbedError naming the file and line."""
-    code, out, err = capture(region.args)
+    """The stdout of the region's command, run in the document's folder: a relative path in it (a spec file, a
+    bench file) is read relative to the document, wherever embed runs from. A failure raises EmbedError naming
+    the file and line."""
+    code, out, err = capture(region.args, os.path.dirname(os.path.abspath(region.path)))
     if code != 0:
         message = err.strip().splitlines()
         detail = message[-1] if message else f"exit code {code}"

@@ -73,6 +73,7 @@ def all_claims() -> list:
 
 
 HEADER = ("claim", "quoted", "computed", "ratio", "verdict", "source")
+FIGURES = ("key", "claim", "quoted", "computed", "unit", "ratio", "verdict", "source")  # csv: figures in `unit`
 
 
 def claims_table(checks: list, derivations: bool = True) -> Table:
@@ -84,8 +85,12 @@ def claims_table(checks: list, derivations: bool = True) -> Table:
         for c in checks:
             notes += [f"[bold]{c.key}[/] ({c.verdict}; the lecture: {c.quote})", *(f"  {line}" for line in c.derivation)]
             paragraphs.append(f"**{c.claim}** ({c.verdict}): " + "; ".join(c.derivation))
+    figures = [[c.key, c.claim, c.published, c.computed, c.unit, c.ratio, c.verdict, c.source] for c in checks]
+    # a narrow terminal wraps the claim, keeps the figures and the verdict, and hides the source first
     return Table("the lecture's claims, computed", HEADER, rows, right=("quoted", "computed", "ratio"), notes=notes,
-                 paragraphs=paragraphs, document={"schema": 1, "claims": [c.to_dict() for c in checks]})
+                 paragraphs=paragraphs, document={"schema": 1, "claims": [c.to_dict() for c in checks]},
+                 figures=(FIGURES, figures), keep=("claim", "verdict", "computed", "quoted", "ratio"),
+                 wrap=("claim", "verdict", "source"))
 
 
 def _totals(name: str) -> dict:

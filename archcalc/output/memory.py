@@ -10,6 +10,7 @@ from .tables import Table
 TERMS = ("term", "bytes", "what it counts")
 COMPUTE = ("term", "MACs", "what it counts")
 BUDGET = ("term", "value", "how")
+PROSE = ("what it counts", "how")  # a narrow terminal wraps them at spaces rather than hide them
 LAYER_COLUMNS = ("layer", "output", "out MB", "saved MB", "grads MB", "bwd MACs")
 LAYER_RIGHT = ("out MB", "saved MB", "grads MB", "bwd MACs")
 SORTS = {"order": None, "saved": "saved", "output": "output", "gradients": "gradients", "backward": "backward"}
@@ -153,11 +154,13 @@ def memory_table(plan, answer=None, layers: bool = False, sort=None, top=None) -
     """The whole of `archcalc memory`'s output. CSV: the layers' figures in bytes and MACs."""
     rows = layer_rows(plan, sort, top)
     r = plan.report
-    sections = [Table("Training step", TERMS, training_rows(plan), right=("bytes",), heading="Training step"),
-                Table("Backward compute", COMPUTE, compute_rows(plan), right=("MACs",), heading="Backward compute")]
+    sections = [Table("Training step", TERMS, training_rows(plan), right=("bytes",), heading="Training step",
+                      wrap=PROSE),
+                Table("Backward compute", COMPUTE, compute_rows(plan), right=("MACs",), heading="Backward compute",
+                      wrap=PROSE)]
     if answer is not None:
         title = f"Budget {size(answer.budget)}"
-        sections.append(Table(title, BUDGET, budget_rows(answer), right=("value",), heading=title))
+        sections.append(Table(title, BUDGET, budget_rows(answer), right=("value",), heading=title, wrap=PROSE))
     if layers or sort or top:
         sections.append(Table("Per layer", LAYER_COLUMNS, _layer_cells(rows), right=LAYER_RIGHT, heading="Per layer"))
     notes = [f"[bold]model[/]: {r.model} at {r.input}; {_setting_text(plan)}",
@@ -167,4 +170,4 @@ def memory_table(plan, answer=None, layers: bool = False, sort=None, top=None) -
                   "im2col) and allocator rounding are not counted; MB = 10^6 bytes."]
     return Table("Inference", TERMS, inference_rows(plan), right=("bytes",), notes=notes, paragraphs=paragraphs,
                  document=lambda: memory_document(plan, answer, rows), then=tuple(sections),
-                 figures=(LAYER_FIGURES, _layer_figures(rows)), heading="Inference")
+                 figures=(LAYER_FIGURES, _layer_figures(rows)), heading="Inference", wrap=PROSE)

@@ -16,6 +16,21 @@ def field_rows(layers) -> list:
              axes(s.rf.start), axes(s.rf.padding)] for s in layers]
 
 
+def _figure(values):
+    """One per-axis figure for CSV: the number when the axes agree, '7x5' when they differ, '' when missing."""
+    values = [v for v in values]
+    if any(v is None for v in values):
+        return ""
+    return values[0] if len(set(values)) == 1 else "x".join(str(v) for v in values)
+
+
+def field_figures(layers) -> list:
+    """field_rows in base units for CSV: numbers, not text ('' where a global field has no jump or start)."""
+    return [[s.name, s.kind, "x".join(str(d) for d in s.out_shape.as_list()),
+             "global" if s.rf.is_global else _figure(s.rf.size), _figure(s.rf.jump), _figure(s.rf.start),
+             _figure(s.rf.padding)] for s in layers]
+
+
 def field_lines(analysis, measured=None) -> list:
     """The final field (the last feature map's where the chosen layer sees the whole input), the engine's
     notes, the comparison with one kernel and the measurement."""
@@ -27,7 +42,8 @@ def field_lines(analysis, measured=None) -> list:
     s, stands_in = analysis.reported()
     if s is not None and not s.rf.is_global:
         rf = s.rf
-        which = " (the last feature map)" if stands_in else ""
+        which = " (the last feature map)" if stands_in else \
+            (f" (the last layer of block {analysis.block})" if analysis.block and s.name == analysis.layer else "")
         lines.append(f"[bold]receptive field[/] at {s.name}{which}: {'x'.join(short(v) for v in rf.size)} pixels, "
                      f"jump {axes(rf.jump)}, start {axes(rf.start)}, effective padding {axes(rf.padding)}")
     lines += [f"[dim]note[/] {d['layer']}: {d['message']}" for d in analysis.diagnostics()]
@@ -75,4 +91,5 @@ def field_table(analysis, every: bool = False, measured=None) -> Table:
     r = analysis.report
     return Table(f"receptive fields of {r.model} at input {r.input}", HEADER,
                  lambda: field_rows(analysis.changes(every)), right=HEADER[3:],
-                 notes=lambda: field_lines(analysis, measured), document=lambda: analysis.to_json(measured))
+                 notes=lambda: field_lines(analysis, measured), document=lambda: analysis.to_json(measured),
+                 figures=(HEADER, field_figures(analysis.changes(every))))

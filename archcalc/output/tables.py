@@ -50,12 +50,22 @@ class Table:
     # rows are shown by table, markdown and html; notes, paragraphs, document and figures are this table's
     heading: str = ""  # Markdown: a bold line above the table, for pages of several tables
     wide: bool = False  # the terminal's writer shows every column, however wide (--wide)
+    keep: Sequence[str] = ()  # terminal, too wide a table: the headers in the order they stay, the first never
+    # hidden; unlisted columns go before them (the widest text first, then numbers from the right), then the
+    # listed from the last; default: only the first column is sure to stay
+    wrap: Collection[str] = ()  # terminal: headers of prose columns that wrap at spaces rather than hide
+    column_notes: Sequence[tuple] = ()  # (header, note in rich markup): a note about one column, printed after
+    # the notes only where that column is shown (a writer that hides columns passes the shown ones to notes_for)
 
     def cells(self) -> list:
         return list(self.rows() if callable(self.rows) else self.rows)
 
     def lines(self) -> list:
         return list(self.notes() if callable(self.notes) else self.notes)
+
+    def notes_for(self, shown: Collection[str]) -> list:
+        """The notes, then the column notes of the columns in `shown` (headers)."""
+        return self.lines() + [note for header, note in self.column_notes if header in shown]
 
     def json_document(self):
         return self.document() if callable(self.document) else self.document

@@ -1,4 +1,5 @@
-"""The writers of every format but the terminal's: Markdown, CSV, JSON, pandas' HTML table and LaTeX.
+"""The writers of every format but the terminal's and the page's: Markdown, CSV, JSON, pandas' HTML table
+and LaTeX (a whole document, archcalc.output.latex).
 
 Each is a function of a Table (archcalc.output.tables) that returns the text to print.
 """
@@ -11,30 +12,40 @@ import csv
 import io
 import json
 
-from ..errors import InputError
-
 if TYPE_CHECKING:
     from .tables import Table
 
 
-def markdown_table(header, rows) -> str:
-    """A GitHub Markdown table; pipes in cells are escaped."""
+def markdown_table(header, rows, right=()) -> str:
+    """A GitHub Markdown table; pipes in cells are escaped; the columns whose header is in `right` (numbers)
+    right-aligned (|---:|)."""
     def cell(text) -> str:
         return str(text).replace("|", "\\|")
     lines = ["| " + " | ".join(cell(h) for h in header) + " |",
-             "|" + "|".join("---" for _ in header) + "|"]
+             "|" + "|".join("---:" if h in right else "---" for h in header) + "|"]
     lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
+def plain(markup: str) -> str:
+    """A note in rich markup as its text, for the documents (Markdown, LaTeX)."""
+    from rich.text import Text
+
+    return Text.from_markup(markup).plain
+
+
 def write_markdown(table: Table) -> str:
-    """The tables (each under its heading, if any), then the paragraphs; blocks apart by a blank line."""
+    """The tables (each under its heading, if any), then the paragraphs, then the notes about the columns
+    shown (Table.column_notes) as a list; blocks apart by a blank line."""
     blocks = []
     for t in (table, *table.then):
         if t.heading:
             blocks.append(f"**{t.heading}**")
-        blocks.append(markdown_table(t.header, t.cells()).rstrip("\n"))
+        blocks.append(markdown_table(t.header, t.cells(), t.right).rstrip("\n"))
     blocks += table.paragraphs
+    column_notes = [plain(note) for header, note in table.column_notes if header in table.header]
+    if column_notes:
+        blocks.append("\n".join(f"- {note}" for note in column_notes))
     return "\n\n".join(blocks) + "\n"
 
 
@@ -67,9 +78,8 @@ def write_html_table(table: Table) -> str:
 
 
 def write_latex(table: Table) -> str:
-    """A LaTeX tabular (booktabs rules) through pandas, which needs jinja2."""
-    try:
-        import jinja2  # noqa: F401  (pandas' LaTeX writer needs it; say so plainly)
-    except ImportError:
-        raise InputError("--format latex needs jinja2: pip install jinja2") from None
-    return _frame(table).to_latex(index=False, escape=True)
+    """A complete LaTeX document (archcalc.output.latex): pdflatex compiles it as it is, the table fits the
+    page; the notes of the columns shown follow it."""
+    from . import latex
+
+    return latex.document(table, table.notes_for(table.header))

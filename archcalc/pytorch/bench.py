@@ -337,10 +337,14 @@ def run_bench(models, *, device: Optional[str] = None, batches=(1,), dtype: str 
               channels_last: bool = False, compile: bool = False, repeats: int = 10, warmup: int = 3,
               input=None, calibrated: bool = False, peak_tflops: Optional[float] = None,
               bandwidth_gbs: Optional[float] = None, per_layer: bool = False,
-              on_note: Callable = lambda note: None) -> dict:
+              on_note: Callable = lambda note: None, on_step: Callable = lambda model, batch, done: None,
+              keep_on_interrupt: bool = False) -> dict:
     """Benchmark every model at every batch size; the bench JSON document (schema 1).
 
-    `on_note` receives the one-line note that the CPU stands in for a missing GPU, as soon as it is known.
+    `on_note` receives the one-line note that the CPU stands in for a missing GPU, as soon as it is known;
+    `on_step(model, batch, done)` each step as it starts (batch None: the model is built), with the number of
+    measurements done. With `keep_on_interrupt`, Ctrl-C ends the loop and the document holds what finished,
+    with "interrupted": true.
     """
     import torch
 
@@ -358,19 +362,28 @@ def run_bench(models, *, device: Optional[str] = None, batches=(1,), dtype: str 
     notes = [n for n in (note, peak_note) if n]
     if device == "cpu":
         notes.append("peak memory: not measured on the CPU (PyTorch keeps no allocation peak there): null")
-    results = []
-    for name in models:
-        dims = tuple(int(d) for d in analyze(name, input=input).input.as_list())
-        module, layer_modules = prepare(name, device=device, dtype=dtype, channels_last=channels_last, input=dims)
-        compiled = torch.compile(module) if compile else None
-        for batch in batches:
-            results.append(bench_one(name, module, device=device, batch=batch, dtype=dtype,
-                                     channels_last=channels_last, compiled=compiled, repeats=repeats,
-                                     warmup=warmup, input=input, peaks=peaks, per_layer=per_layer,
-                                     layer_modules=layer_modules))
-        del module, compiled
-        if device == "cuda":
-            torch.cuda.empty_cache()
-    return {"schema": SCHEMA, "kind": "bench", "device": device, "device_name": device_name(device),
-            "torch": torch.__version__, "peaks": peaks.to_json() if peaks is not None else None,
-            "notes": notes, "results": results}
+    results, interrupted = [], False
+    try:
+        for name in models:
+            on_step(name, None, len(results))
+            dims = tuple(int(d) for d in analyze(name, input=input).input.as_list())
+            module, layer_modules = prepare(name, device=device, dtype=dtype, channels_last=channels_last, input=dims)
+            compiled = torch.compile(module) if compile else None
+            for batch in batches:
+                on_step(name, batch, len(results))
+                results.append(bench_one(name, module, device=device, batch=batch, dtype=dtype,
+                                         channels_last=channels_last, compiled=compiled, repeats=repeats,
+                                         warmup=warmup, input=input, peaks=peaks, per_layer=per_layer,
+                                         layer_modules=layer_modules))
+            del module, compiled
+            if device == "cuda":
+                torch.cuda.empty_cache()
+    except KeyboardInterrupt:
+        if not keep_on_interrupt:
+            raise
+        interrupted = True
+        notes.append(f"interrupted (Ctrl-C) after {len(results)} of {len(models) * len(batches)} measurements")
+    doc = {"schema": SCHEMA, "kind": "bench", "device": device, "device_name": device_name(device),
+           "torch": torch.__version__, "peaks": peaks.to_json() if peaks is not None else None,
+           "notes": notes, "results": results}
+    return {**doc, "interrupted": True} if interrupted else doc

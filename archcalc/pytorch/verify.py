@@ -129,12 +129,10 @@ def _shapes_by_module(model, modules: dict, x) -> dict:
     return {n: s for n, s in shapes.items() if calls[n] == 1}
 
 
-def _layer_macs(report) -> dict:
-    return {s.name: s.macs * report.batch for s in report.layers}
-
-
-def verify(model, input=None, batch: int = 1, device: str = "cpu", use_fvcore: bool = True) -> Verification:
-    """Check the analysis of `model` (zoo name, Net, Graph or spec path) against real torch models."""
+def verify(model, input=None, batch: int = 1, device: str = "cpu", use_fvcore: bool = True,
+           on_stage=lambda what: None) -> Verification:
+    """Check the analysis of `model` (zoo name, Net, Graph or spec path) against real torch models;
+    `on_stage(what)` hears each stage as it starts (a progress bar shows it)."""
     import torch
 
     from ..core.engine import propagate
@@ -159,6 +157,7 @@ def verify(model, input=None, batch: int = 1, device: str = "cpu", use_fvcore: b
 
     check_fits(report, graph, device, f"verify {graph.name}", training=True)
     with torch_errors(f"verify {graph.name}"):
+        on_stage("the built model")
         built = build_module(graph, device="meta", input=shape)
         # a torchvision twin is counted by fvcore below; the built module's fvcore count would repeat it
         estimate = _check_built(result, graph, report, built, use_fvcore and not (entry and entry.torchvision))
@@ -166,8 +165,10 @@ def verify(model, input=None, batch: int = 1, device: str = "cpu", use_fvcore: b
         original = _original(model, entry)
         if original is not None:
             real, label = original
+            on_stage(f"the {'torchvision' if label == 'torchvision' else 'PyTorch'} model")
             _check_module(result, real, label, report, shape, batch, use_fvcore, estimate.total_bytes, graph)
         if device == "cuda":
+            on_stage("CUDA peaks")
             _check_cuda(result, graph, report, real, label)
     return result
 
@@ -183,8 +184,6 @@ def _original(model, entry):
 
         return build_torchvision(entry, device="meta"), "torchvision"
     if is_module(model):  # a copy: the user's module keeps its weights and device
-        import copy
-
         return copy.deepcopy(model).to("meta"), "module"
     if isinstance(model, str) and is_torch_source(model):
         return _torch_model(model, ()).module, "module"
@@ -203,7 +202,7 @@ def _check_built(result: Verification, graph, report, built, use_fvcore: bool):
     shape, batch, nbytes = tuple(result.input), result.batch, report.bytes_per_element
     shapes = _shapes_by_module(built, built.layer_modules, torch.zeros((batch, *shape), device="meta"))
     flops = flop_counter_layer_flops(built, shape, batch)
-    macs = _layer_macs(report)
+    macs = {s.name: s.macs * report.batch for s in report.layers}
     fv = _fvcore_built(result, built, shape, batch) if use_fvcore else {}
     act = activation_bytes_by_layer(built, built.layer_modules, shape, batch)
     others = frozenset(id(m) for m in built.layer_modules.values())

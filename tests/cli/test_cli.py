@@ -32,7 +32,7 @@ def test_summary_csv_and_markdown():
     assert rows[0][:3] == ["layer", "kind", "output"]
     assert rows[1][:3] == ["c1", "conv", "6x28x28"]
     md = runner.invoke(app, ["summary", "lenet5", "--format", "markdown"]).stdout.splitlines()
-    assert md[0].startswith("| layer |") and set(md[1]) <= set("|-")
+    assert md[0].startswith("| layer |") and set(md[1]) <= set("|-:")  # numbers right-aligned: ---:
     assert len(md) == 2 + len(rows) - 1
 
 

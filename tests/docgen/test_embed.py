@@ -40,7 +40,7 @@ def test_refresh_then_check_is_clean(tmp_path, capsys):
     assert cli(capsys, "embed", str(doc), "--check")[0] == 0
     text = doc.read_text()
     # Markdown output goes in raw; any other output is fenced as a text block
-    assert "| model | params (M) |\n|---|---|\n| alexnet | 61.10 |\n| lenet5 | 0.062 |\n" in text
+    assert "| model | params (M) |\n|---|---:|\n| alexnet | 61.10 |\n| lenet5 | 0.062 |\n" in text  # numbers right
     assert "```text\nmodel,params\nalexnet,61100840\n```\n<!-- /archcalc -->\ntail\n" in text
     assert "stale text" not in text and "not a region -->\n```" in text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["doc.md"]  # no temp file left

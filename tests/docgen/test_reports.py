@@ -53,3 +53,21 @@ def test_foreign_folders_untouched(tmp_path):
         (tmp_path / name / "keep.txt").write_text("theirs")
     write_reports(tmp_path)
     assert all((tmp_path / n / "keep.txt").read_text() == "theirs" for n in FOREIGN)
+
+
+def test_committed_forward_times_are_the_committed_bench():
+    """The committed report's fwd ms are the medians of the committed CUDA bench (reports/bench/h200/), float32
+    at its largest batch, in the comparison and the lecture's conclusion, with device and batch said."""
+    import csv
+    import json
+
+    bench = json.loads((COMMITTED / "bench" / "h200" / "bench.json").read_text())
+    batch = max(r["batch"] for r in bench["results"] if r["dtype"] == "float32")
+    median = {r["model"]: r["median_ms"] for r in bench["results"] if (r["batch"], r["dtype"]) == (batch, "float32")}
+    with open(COMMITTED / "comparison.csv", newline="") as f:
+        shown = {r["model"]: r["forward_ms"] for r in csv.DictReader(f)}
+    assert {m: float(v) for m, v in shown.items() if v} == median
+    lecture = json.loads((COMMITTED / "lecture.json").read_text())["cells"]
+    assert {c["model"]: c["value"] for c in lecture if c["criterion"] == "forward time"} == median
+    readme = (COMMITTED / "README.md").read_text()
+    assert f"measured on {bench['device_name']} ({bench['device']}) at batch {batch}, float32" in readme

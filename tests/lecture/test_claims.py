@@ -88,7 +88,7 @@ def test_cli_table_and_json():
 def test_cli_markdown_is_a_table():
     result = runner.invoke(app, ["claims", "--format", "markdown", "--no-derivations"])
     lines = result.output.strip().splitlines()
-    assert lines[0].startswith("| claim |") and set(lines[1]) <= set("|-")
+    assert lines[0].startswith("| claim |") and set(lines[1]) <= set("|-:")  # numbers right-aligned: ---:
     assert all(line.count("|") == lines[0].count("|") for line in lines[2:])
 
 

@@ -29,13 +29,13 @@ def test_every_format_has_one_writer():
 def test_markdown_blocks_are_a_blank_line_apart(capsys):
     t = table(paragraphs=["- one\n- two", "**last**"])
     assert printed(capsys, Format.markdown, t) == (
-        "| name | n |\n|---|---|\n| a\\|b | 1,000 |\n| c | 2 |\n\n- one\n- two\n\n**last**\n")
+        "| name | n |\n|---|---:|\n| a\\|b | 1,000 |\n| c | 2 |\n\n- one\n- two\n\n**last**\n")  # n: right
 
 
 def test_markdown_headings_and_following_tables(capsys):
     t = table(heading="first", then=[Table("rich title", ("x",), [["1"]], heading="second")])
     assert printed(capsys, Format.markdown, t) == (
-        "**first**\n\n| name | n |\n|---|---|\n| a\\|b | 1,000 |\n| c | 2 |\n\n**second**\n\n| x |\n|---|\n| 1 |\n")
+        "**first**\n\n| name | n |\n|---|---:|\n| a\\|b | 1,000 |\n| c | 2 |\n\n**second**\n\n| x |\n|---|\n| 1 |\n")
 
 
 def test_csv_writes_the_figures_when_given(capsys):
@@ -66,11 +66,11 @@ def test_the_table_writer_prints_notes_in_rich_markup(capsys):
     assert out.splitlines()[0].rstrip() == "t"  # the title, left-justified over the table
 
 
-def test_pandas_writers_take_the_cells(capsys):
+def test_the_html_table_and_latex_writers_take_the_cells(capsys):
     html = printed(capsys, Format.html_table, table())
     assert html.startswith('<table class="dataframe">') and "<td>a|b</td>" in html
-    latex = printed(capsys, Format.latex, table())
-    assert latex.startswith("\\begin{tabular}") and "a|b & 1,000 \\\\" in latex
+    latex = printed(capsys, Format.latex, table())  # a whole document (tests/output/test_publishing.py)
+    assert latex.rstrip().endswith("\\end{document}") and "a\\ensuremath{|}b & 1,000 \\\\" in latex
 
 
 def test_offer_makes_a_commands_choices():
