@@ -14,12 +14,14 @@ import sys
 import time
 
 
-def time_process(argv, repeats):
-    """Median and min wall time of a fresh interpreter running the CLI (what a user waits for)."""
+def time_process(argv, repeats, env_more=None):
+    """Median and min wall time of a fresh interpreter running the CLI (what a user waits for), its output
+    piped; `env_more`: variables to set (COLUMNS), any COLUMNS of ours dropped otherwise."""
     exe = os.path.join(os.path.dirname(sys.executable), "archcalc")
     cmd = [exe] if os.path.exists(exe) else [sys.executable, "-m", "archcalc"]
     # as a user runs it: bytecode cached (some sandboxes set PYTHONDONTWRITEBYTECODE, recompiling every run)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "COLUMNS")}
+    env.update(env_more or {})
     subprocess.run(cmd + argv, capture_output=True, check=True, env=env)  # warm the file and bytecode caches
     times = []
     for _ in range(repeats):

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_engine import time_process  # noqa: E402  (one way to time the CLI, shared with the engine's benchmark)
 
 CASES = (  # (label, extra arguments, environment)
     ("json", ["--json"], {}),
@@ -22,21 +23,6 @@ CASES = (  # (label, extra arguments, environment)
     ("table, COLUMNS=120 --wide", ["--wide"], {"COLUMNS": "120"}),
     ("csv", ["-f", "csv"], {}),
 )
-
-
-def time_process(argv, env_more, repeats) -> tuple:
-    """Median and min wall time of a fresh interpreter running the CLI, its output piped."""
-    exe = os.path.join(os.path.dirname(sys.executable), "archcalc")
-    cmd = [exe] if os.path.exists(exe) else [sys.executable, "-m", "archcalc"]
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "COLUMNS")}
-    env.update(env_more)
-    subprocess.run(cmd + argv, capture_output=True, check=True, env=env)  # warm the caches
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run(cmd + argv, capture_output=True, check=True, env=env)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), min(times)
 
 
 def time_writers(model: str, repeats: int) -> dict:
@@ -72,7 +58,7 @@ def main() -> None:
     results = {}
     print(f"archcalc summary {args.model}: median (min) of {args.repeats} processes")
     for label, extra, env in CASES:
-        median, low = time_process(["summary", args.model, *extra], env, args.repeats)
+        median, low = time_process(["summary", args.model, *extra], args.repeats, env)
         results[label] = median
         ratio = f"  {median / results['json']:.2f}x json" if label != "json" else ""
         print(f"  {label:30} {median:6.2f} s ({low:.2f}){ratio}")
