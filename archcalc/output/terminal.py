@@ -21,6 +21,8 @@ import sys
 import textwrap
 from typing import TYPE_CHECKING, Optional
 
+from .numbers import MISSING
+
 if TYPE_CHECKING:
     from .tables import Table
 
@@ -101,7 +103,8 @@ def layout(table: Table, rows: list, width: Optional[int]) -> tuple:
     n = len(header)
     natural = [max([1, *(cell_width(h) for h in header[j].split()), *(cell_width(r[j]) for r in rows)])
                for j in range(n)]
-    shown = [j for j in range(n) if not rows or any(r[j].strip() for r in rows)]  # empty columns: never shown
+    # a column empty in every row (no cell, or only MISSING's "-": no figure exists) is never shown
+    shown = [j for j in range(n) if not rows or any(r[j].strip() not in ("", MISSING) for r in rows)]
     if table.wide or width is None:
         return shown, {j: max(natural[j], cell_width(header[j])) for j in shown}, []
     prose = set(table.wrap)

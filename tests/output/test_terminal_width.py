@@ -142,3 +142,17 @@ def test_list_csv_holds_numbers_as_the_json_does(capsys, monkeypatch):
     rows = list(csv.DictReader(io.StringIO(printed(capsys, monkeypatch, ["list", "-f", "csv"]))))
     assert rows and all(int(r["params"]) == models[r["name"]]["params"] for r in rows)
     assert all(int(r["macs"]) == models[r["name"]]["macs"] for r in rows)
+
+
+@pytest.mark.torch
+def test_bench_fits_80_and_120_columns_and_splits_no_number(capsys, monkeypatch):
+    """bench times differ from run to run, so its cells are checked on their own: each is a whole number
+    (commas and exponents allowed) or a word, at both widths; empty roofline columns are not shown."""
+    argv = ["bench", "lenet5", "--device", "cpu", "--batch", "1", "--repeats", "2", "--warmup", "1"]
+    for width in (80, 120):
+        out = printed(capsys, monkeypatch, argv, width)
+        assert max(cell_len(line) for line in out.splitlines()) <= width
+        cells = table_cells(out)
+        assert "ratio" not in cells  # no peaks on the CPU: the roofline columns are empty, so hidden
+        for cell in cells[cells.index("lenet5"):]:
+            assert cell == "lenet5" or re.fullmatch(r"[a-z0-9]+|[\d,]+(\.\d+)?(e[-+]\d+)?", cell), cell
