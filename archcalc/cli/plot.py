@@ -19,7 +19,7 @@ class PlotKind(str, Enum):
     memory_timeline = "memory-timeline"  # memory alive along one training step, one model
 
 
-@app.command(short_help="Charts: accuracy against MACs, memory and parameters, MACs by kind.")
+@app.command(short_help="Charts: accuracy against MACs, memory per layer, MACs by kind, a training step's memory.")
 def plot(
     kind: Annotated[PlotKind, typer.Argument(
         help="accuracy: top-1 against GMACs, bubble area = parameters; memory: per-layer activation and "

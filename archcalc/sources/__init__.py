@@ -15,6 +15,7 @@ from ..errors import InputError
 from .builder import Net
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".toml", ".json")
+ONNX_SUFFIX = ".onnx"
 
 
 def is_spec_path(model) -> bool:
@@ -23,8 +24,9 @@ def is_spec_path(model) -> bool:
 
 
 def resolve(model, input=None) -> Graph:
-    """A Graph from a zoo name, a Net, a Graph, a spec file path (.yaml, .yml, .toml, .json), a PyTorch model
-    (an nn.Module, or torchvision:NAME, timm:NAME, file.py:callable, package.module:callable).
+    """A Graph from a zoo name, a Net, a Graph, a spec file path (.yaml, .yml, .toml, .json), an ONNX file
+    (.onnx), a PyTorch model (an nn.Module, or torchvision:NAME, timm:NAME, file.py:callable,
+    package.module:callable).
 
     A PyTorch model is read at `input` (its default where None): sizes it reads from its tensors are
     answered at that input, so the graph is that input's.
@@ -44,6 +46,10 @@ def resolve(model, input=None) -> Graph:
     text = str(model)
     if is_spec_path(text):
         return load_spec(text)
+    if text.lower().endswith(ONNX_SUFFIX):  # an ONNX file: read, never run (sources/onnx_file.py)
+        from .onnx_file import load_onnx
+
+        return load_onnx(text, input)
     if is_torch_source(text):
         return torch_graph(text, input)
     from . import zoo
