@@ -32,7 +32,8 @@ TORCH = {"torch", "torchvision", "fvcore", "timm", "onnx"}
 LAZY_TORCH_READERS = {"archcalc.sources.torch_fx", "archcalc.sources.torch_ops", "archcalc.sources.torch_models",
                       "archcalc.sources.torch_params", "archcalc.sources.torch_constants",
                       "archcalc.sources.torch_trace",
-                      "archcalc.sources.torchvision_import", "archcalc.sources.onnx_file"}  # readers that import lazily
+                      "archcalc.sources.torchvision_import", "archcalc.sources.onnx_file",
+                      "archcalc.sources.onnx_fold", "archcalc.sources.onnx_importer"}  # readers that import lazily
 
 
 def modules():

@@ -4,9 +4,11 @@
 their dims alone (an initializer, or a graph input of a file exported without parameters), so external data
 is never loaded; a location outside the model's folder is refused all the same. Each node is mapped to the
 IR kinds the PyTorch importer uses (sources/onnx_ops.py, onnx_layout.py), so that an exported torchvision
-model analyses as the torch model does. The legacy exporter's shape arithmetic (Shape, Gather, Unsqueeze,
-Concat, Constant, ...) is folded to numbers at the input's size, or to formulas where a size is a symbol
-(onnx_fold.py), as far as Reshape, Resize and Slice need their arguments.
+model analyses as the torch model does; the patterns the exporter writes for one torch module (SiLU as
+Sigmoid and Mul, GELU through Erf, Mish, Linear as MatMul and Add) are read back as that module's one layer
+(onnx_names.py). The legacy exporter's shape arithmetic (Shape, Gather, Unsqueeze, Concat, Constant, ...) is
+folded to numbers at the input's size, or to formulas where a size is a symbol (onnx_fold.py), as far as
+Reshape, Resize, Slice and Pad need their arguments. The walk itself, values and names: onnx_importer.py.
 
 Layer names come from the node names the torch exporter writes (`/layer1/layer1.0/conv1/Conv` ->
 `layer1.0.conv1`; an operation of a module that holds several -> `layer1.0.add`), else from the node's
@@ -147,5 +149,6 @@ def _finish(importer, graph, name: str, path: str, x: Shape) -> Graph:
     if result.layer != layers[-1].name:
         layers.append(Layer(importer.unique("output"), "identity", Identity(), (result.layer,)))
     extras = {"shared": dict(importer.shared)}
-    return Graph(name, tuple(layers), tuple(x.dims), path, tuple(importer.notes), extras, False,
+    notes = tuple(importer.notes) + tuple(n for n in (importer.partial_note(),) if n)
+    return Graph(name, tuple(layers), tuple(x.dims), path, notes, extras, False,
                  "" if x.channels_first else x.roles)

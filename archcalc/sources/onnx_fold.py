@@ -55,7 +55,7 @@ def fold(imp, node, ins) -> list:
         return [Const(_param_dims(imp, node, ins, attrs_of(node)), None, None, sources)]
     values = [None if v is None else (v if isinstance(v, Act) else v.values()) for v in ins]
     outs = fn(imp, values, attrs_of(node))
-    outs = outs if isinstance(outs, list) else [outs]
+    outs = [_as_array(o) for o in (outs if isinstance(outs, list) else [outs])]
     return [Const(tuple(_dims(o)), None, o, sources) for o in outs]
 
 
@@ -90,6 +90,19 @@ def _product(values) -> int:
     for v in values:
         total *= int(v)
     return total
+
+
+def _as_array(value):
+    """A fold's result as an array: a plain number as int64/float, a formula as a 0-d object array."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return value
+    if isinstance(value, (int, float, np.generic)):
+        return np.asarray(value)
+    out = np.empty((), dtype=object)
+    out[()] = value
+    return out
 
 
 def _dims(o):

@@ -89,6 +89,7 @@ class OnnxImporter:
         self.shared: dict = {}  # layer name -> the layer that counted its initializers first
         self.counted: dict = {}  # initializer name -> the layer that counts it
         self.notes: list = []
+        self.partial: list = []  # (layer, elements) of initializers a layer shares with an earlier one in part
         self.net = Net(name)
         self.node = None
         self.env: dict = {}
@@ -100,11 +101,20 @@ class OnnxImporter:
         from .onnx_names import fusions, module_ops
 
         self.consumers: dict = {}
+        self.producers: dict = {}
         for node in graph.node:
             for i in node.input:
                 self.consumers.setdefault(i, []).append(node)
+            for o in node.output:
+                self.producers[o] = node
         self.alias, self.fuse = fusions(self, graph)
         self.ops_in = module_ops(graph, self.alias)
+
+    @staticmethod
+    def key(node) -> str:
+        from .onnx_names import key
+
+        return key(node)
 
     # --- values ---------------------------------------------------------------------------------------------
     def activation(self, name: str):
@@ -112,7 +122,7 @@ class OnnxImporter:
         return value if isinstance(value, Act) else None
 
     def run(self, input_name: str) -> None:
-        from .onnx_ops import map_node
+        from .onnx_ops import known, map_node
 
         self.env[input_name] = Act(INPUT, self.x)
         unsupported: dict = {}
@@ -120,14 +130,17 @@ class OnnxImporter:
             self.node = node
             ins = [self._value(n) for n in node.input]
             poisoned = next((v for v in ins if isinstance(v, Poison)), None)
-            if node.name in self.alias and poisoned is None:
-                self.env[node.output[0]] = self.env[self.alias[node.name]]
+            if self.key(node) in self.alias and poisoned is None:
+                self.env[node.output[0]] = self.env[self.alias[self.key(node)]]
                 continue
             try:
                 if poisoned is not None:
                     raise _Poisoned(poisoned.what)
                 outs = map_node(self, node, ins)
-            except _Poisoned as err:
+            except _Poisoned as err:  # it reads an unmapped value; if its operator is unknown too, it is counted
+                if not known(node.op_type):
+                    entry = unsupported.setdefault(node.op_type, [node.name or node.output[0], 0])
+                    entry[1] += 1
                 outs = [Poison(err.what)]
             except UnsupportedOp as err:
                 entry = unsupported.setdefault(err.what, [node.name or node.output[0], 0])
@@ -195,11 +208,20 @@ class OnnxImporter:
         seen = [n for n in names if n in self.counted]
         if len(seen) == len(names):
             self.shared[layer] = self.counted[names[0]]
-        elif seen:
-            self.notes.append(f"{layer} reads initializers counted by an earlier layer ({', '.join(seen)}) beside "
-                              "its own: counted again here (an exporter's deduplication of equal values)")
+        elif seen:  # summed into one note when the walk ends (partial_note)
+            self.partial.append((layer, sum(_elements(self.env[n].dims) for n in seen)))
         for n in names:
             self.counted.setdefault(n, layer)
+
+    def partial_note(self):
+        """One note for the layers that read an earlier layer's initializer beside their own (the exporter
+        deduplicates equal tensors, such as zero biases): the IR counts a layer's weights whole, so those
+        elements are counted again; the note says how many."""
+        if not self.partial:
+            return None
+        total = sum(n for _, n in self.partial)
+        return (f"{len(self.partial)} layers (first {self.partial[0][0]}) read an initializer an earlier layer "
+                f"counts beside their own (the exporter merged equal tensors): {total:,} parameters counted again")
 
     # --- names --------------------------------------------------------------------------------------------
     def unique(self, name: str) -> str:

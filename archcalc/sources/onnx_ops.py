@@ -26,11 +26,21 @@ def map_node(imp, node, ins):
 
     if node.op_type == "Shape" or not any(isinstance(v, Act) for v in ins) and node.op_type in FOLDS:
         return fold(imp, node, ins)
+    fused = imp.fuse.get(imp.key(node))
+    if isinstance(fused, tuple) and fused[0] == "groupnorm":
+        return group_norm(imp, node, ins, fused[1], fused[2])
     handler = HANDLERS.get(node.op_type)
     if handler is None or not isinstance(ins[0] if ins else None, Act) and node.op_type not in ("Concat",
                                                                                                  "Add", "Mul"):
         raise UnsupportedOp(node.op_type if handler is None else f"{node.op_type} of a constant first input")
     return handler(imp, node, ins, attrs_of(node))
+
+
+def known(op: str) -> bool:
+    """An operator the importer maps or folds."""
+    from . import onnx_layout  # noqa: F401  (registers the layout handlers)
+
+    return op in HANDLERS or op in FOLDS
 
 
 def weight(ins, i: int, what: str) -> Const:
@@ -130,13 +140,19 @@ def gemm(imp, node, ins, a):
 @handles("MatMul")
 def matmul(imp, node, ins, a):
     x, w = ins[0], ins[1]
+    fused = imp.fuse.get(imp.key(node))
+    if fused and not (isinstance(w, Const) and len(w.dims) == 2 and w.is_param):
+        imp.alias.pop(fused[1], None)  # no nn.Linear here: the Add that follows is a layer of its own
     if isinstance(w, Act):
         return imp.build("matmul", [x, w], None)
     if not isinstance(w, Const) or len(w.dims) < 2:
         raise UnsupportedOp("MatMul with a weight of fewer than 2 axes")
     if len(w.dims) == 2 and w.is_param:
-        bias_name = imp.fuse.get(node.name)  # MatMul + Add of a vector: nn.Linear with its bias
+        bias_name, add = imp.fuse.get(imp.key(node)) or (None, None)  # MatMul + Add of a vector: nn.Linear
         bias = [imp.env[bias_name]] if bias_name else []
+        if bias and tuple(bias[0].dims) != (w.dims[1],):  # not this weight's bias: the Add is a layer of its own
+            bias = []
+            imp.alias.pop(add, None)
         return imp.build("linear", x, None, weights=[w] + bias, out_features=int(w.dims[1]), bias=bool(bias))
     elements = 1
     for d in w.dims:
@@ -166,8 +182,24 @@ def layernorm(imp, node, ins, a):
 
 @handles("InstanceNormalization")
 def instancenorm(imp, node, ins, a):
+    """nn.InstanceNorm (affine when its scale and bias are parameters; torch writes ones and zeros as
+    constants for affine=False), or the core of nn.GroupNorm's pattern (onnx_names)."""
     weights = [weight(ins, i, "InstanceNormalization") for i in (1, 2)]
-    return imp.build("instancenorm", ins[0], None, weights=weights, eps=float(a.get("epsilon", 1e-5)), affine=True)
+    eps = float(a.get("epsilon", 1e-5))
+    affine = all(w.is_param for w in weights)
+    return imp.build("instancenorm", ins[0], None, weights=weights if affine else [], eps=eps, affine=affine)
+
+
+def group_norm(imp, last, ins, norm, mul):
+    """nn.GroupNorm's exported pattern (onnx_names), made at its last node: groups from the instance norm's
+    scale; affine where the Mul's and Add's other inputs are parameters."""
+    x = next(v for v in ins if isinstance(v, Act))
+    groups = int(weight([imp.env.get(n) for n in norm.input], 1, "GroupNorm").dims[0])
+    eps = float(attrs_of(norm).get("epsilon", 1e-5))
+    joined = [imp.env.get(i) for node in ((mul, last) if mul is not None else ()) for i in node.input]
+    params = [v for v in joined if isinstance(v, Const) and v.is_param]
+    return imp.build("groupnorm", x, None, weights=params, groups=groups, eps=eps, affine=bool(params),
+                     bias=len(params) == 2)
 
 
 @handles("GroupNormalization")
@@ -179,14 +211,18 @@ def groupnorm(imp, node, ins, a):
 
 def _activation(kind: str):
     def handler(imp, node, ins, a):
-        if kind == "silu" or imp.fuse.get(node.name) == "silu":
-            return imp.build_act("silu", ins[0])
+        fused = imp.fuse.get(imp.key(node))  # Sigmoid of SiLU, Tanh of Mish, Erf of GELU: torch's one module
+        if isinstance(fused, str):
+            return imp.build_act(fused, ins[0])
+        if kind is None:
+            raise UnsupportedOp(node.op_type)
         return imp.build_act(kind, ins[0])
     return handler
 
 
 for _op, _kind in ACTIVATIONS.items():
     HANDLERS[_op] = _activation(_kind)
+HANDLERS["Erf"] = _activation(None)  # only as part of GELU's pattern
 
 
 @handles("HardSigmoid")
