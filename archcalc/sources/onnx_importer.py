@@ -7,31 +7,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..core.ir import INPUT, Layer
-from ..core.rules import rules_for
 from ..core.shape import Shape
 from ..errors import ArchcalcError, GraphError, UnsupportedOperations
-from ..limits import MAX_LAYERS
 from .builder import Net
+from .torch_values import Tensor, UnsupportedOp, layer_shape, unique_name  # the torch importer's values: torch-free
 
 SIZE_OPS = {"Shape", "Constant", "ConstantOfShape", "Gather", "Unsqueeze", "Squeeze", "Cast", "Range", "Equal",
             "Where", "Identity", "Floor", "Ceil", "Expand", "Size", "Less", "Greater", "Not", "Sqrt"}
 MAX_VALUES = 1 << 20  # a constant read for its values (sizes, scales, pads) is small; weights are read by dims
 
 
-class UnsupportedOp(Exception):
-    """A node the importer cannot map (caught per node, reported all together)."""
-
-    def __init__(self, what: str):
-        super().__init__(what)
-        self.what = what
-
-
-@dataclass(frozen=True)
-class Act:
-    """An activation: the IR layer that makes it and its shape (one sample, the batch apart)."""
-
-    layer: str
-    shape: Shape
+Act = Tensor  # an activation: the IR layer that makes it and its shape (one sample, the batch apart)
 
 
 @dataclass(frozen=True, eq=False)
@@ -187,14 +173,7 @@ class OnnxImporter:
         return self._shaped(Layer(name, kind, attrs, tuple(v.layer for v in inputs)), inputs, ())
 
     def _shaped(self, layer: Layer, inputs, weights) -> Act:
-        if len(self.layers) >= MAX_LAYERS:
-            raise GraphError(f"{self.name}: more than {MAX_LAYERS:,} layers")
-        ins = tuple(v.shape for v in inputs)
-        try:
-            shape = rules_for(layer.kind)["shape"](layer.attrs, ins).shape
-        except ArchcalcError as err:
-            raise GraphError(f"{self.name}: layer '{layer.name}' ({layer.kind}), input "
-                             f"{', '.join(str(i) for i in ins)}: {err}") from None
+        shape = layer_shape(self.name, layer, tuple(v.shape for v in inputs), len(self.layers))
         self.layers.append(layer)
         self._claim(layer.name, weights)
         return Act(layer.name, shape)
@@ -225,12 +204,7 @@ class OnnxImporter:
 
     # --- names --------------------------------------------------------------------------------------------
     def unique(self, name: str) -> str:
-        base, n = name, 1
-        while name in self.used_names:
-            n += 1
-            name = f"{base}_{n}"
-        self.used_names.add(name)
-        return name
+        return unique_name(self.used_names, name)
 
     def layer_name(self) -> str:
         from .onnx_names import layer_name

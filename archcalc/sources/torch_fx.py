@@ -19,13 +19,11 @@ from __future__ import annotations
 import re
 
 from ..core.ir import INPUT, Graph, Layer
-from ..core.rules import rules_for
 from ..core.shape import Shape, is_symbolic
 from ..errors import ArchcalcError, GraphError, InputError, UnsupportedOperations
-from ..limits import MAX_LAYERS
 from .builder import Net
 from .torch_importing import ImportingMethods
-from .torch_values import Tensor, UnsupportedOp, _Poison
+from .torch_values import Tensor, UnsupportedOp, _Poison, layer_shape, unique_name
 
 
 class Importer(ImportingMethods):
@@ -71,25 +69,13 @@ class Importer(ImportingMethods):
         return self._shaped(Layer(name, kind, attrs, tuple(v.layer for v in inputs)), inputs)
 
     def _shaped(self, layer: Layer, inputs) -> Tensor:
-        if len(self.layers) >= MAX_LAYERS:
-            raise GraphError(f"{self.name}: more than {MAX_LAYERS:,} layers")
-        ins = tuple(v.shape for v in inputs)
-        try:
-            shape = rules_for(layer.kind)["shape"](layer.attrs, ins).shape
-        except ArchcalcError as err:
-            raise GraphError(f"{self.name}: layer '{layer.name}' ({layer.kind}), input "
-                             f"{', '.join(str(i) for i in ins)}: {err}") from None
+        shape = layer_shape(self.name, layer, tuple(v.shape for v in inputs), len(self.layers))
         self.layers.append(layer)
         self.shapes[layer.name] = shape
         return Tensor(layer.name, shape)
 
     def unique(self, name: str) -> str:
-        base, n = name, 1
-        while name in self.used_names:
-            n += 1
-            name = f"{base}_{n}"
-        self.used_names.add(name)
-        return name
+        return unique_name(self.used_names, name)
 
     def default_name(self) -> str:
         """The innermost module holding the node and the operation (`layer1.0.add`); the module's own name

@@ -62,3 +62,29 @@ class _Poison:
 
     def __init__(self, what):
         self.what = what
+
+
+def layer_shape(graph_name: str, layer, ins: tuple, count: int):
+    """The output shape of `layer` (the `count`-th of its graph) on input shapes `ins`, by its kind's rule: the
+    one check both importers (torch.fx, ONNX) make as they add a layer. A rule's error names the layer."""
+    from ..core.rules import rules_for
+    from ..errors import ArchcalcError, GraphError
+    from ..limits import MAX_LAYERS
+
+    if count >= MAX_LAYERS:
+        raise GraphError(f"{graph_name}: more than {MAX_LAYERS:,} layers")
+    try:
+        return rules_for(layer.kind)["shape"](layer.attrs, ins).shape
+    except ArchcalcError as err:
+        raise GraphError(f"{graph_name}: layer '{layer.name}' ({layer.kind}), input "
+                         f"{', '.join(str(i) for i in ins)}: {err}") from None
+
+
+def unique_name(used: set, name: str) -> str:
+    """`name`, or name_2, name_3... the first not in `used` (which it joins): layer names stay unique."""
+    base, n = name, 1
+    while name in used:
+        n += 1
+        name = f"{base}_{n}"
+    used.add(name)
+    return name
