@@ -35,8 +35,9 @@ WideOpt = Annotated[bool, typer.Option(
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON (schema 1); same as --format json.")]
 FormatOpt = Annotated[TableFormat, format_option(TABLE_FORMATS)]
 
-MODEL_HELP = ("a zoo name (archcalc list), a spec file (.yaml, .yml, .toml, .json), or a PyTorch model: "
-              "torchvision:NAME[?key=value], timm:NAME, path/to/file.py:callable, package.module:callable")
+MODEL_HELP = ("a zoo name (archcalc list), a spec file (.yaml, .yml, .toml, .json), an ONNX file (.onnx), "
+              "or a PyTorch model: torchvision:NAME[?key=value], timm:NAME, path/to/file.py:callable, "
+              "package.module:callable")
 KwargsOpt = Annotated[Optional[str], typer.Option(
     "--kwargs", help="Keyword arguments for a PyTorch model's constructor: key=value,key=value "
                      "(e.g. num_classes=10,aux_logits=false); true, false, none and numbers are read as such.")]

@@ -26,6 +26,8 @@ CLASSIC = ("lenet5", "alexnet", "zfnet", "vgg16", "googlenet", "resnet152")
 LATER = ("nin", "wide_resnet50_2", "resnext50_32x4d", "densenet121", "squeezenet1_0")
 MEMORY_MODEL = "vgg16"  # the lecture's "early layers use memory, late layers hold parameters" is about VGG
 FOREIGN = ("verify", "bench")  # sub-folders other commands own
+VIEWS = ("alexnet", "vgg16", "googlenet", "resnet152")  # the lecture's four networks, drawn (archcalc view)
+SIDE_BY_SIDE = ("alexnet", "vgg16", "googlenet")  # the lecture's comparison, on one page and one colour scale
 
 
 class ReportError(ArchcalcError):
@@ -136,7 +138,18 @@ def plan(outdir, bench: Optional[str] = None, models=None) -> Plan:
         files[f"macs_by_kind{suffix}"] = ["plot", "macs", *macs, "--out"]
         files[f"memory_timeline_{slug(memory)}{suffix}"] = ["plot", "memory-timeline", memory, "--batch", "64",
                                                           "--budget", "8GB", "--out"]
+    if lecture:
+        files.update(_views(models))
     return Plan(models, lecture, memory, path, label, device, batch, dtype, files)
+
+
+def _views(models) -> dict:
+    """{page name: view arguments}: one page per lecture network, one of the lecture's comparison."""
+    files = {f"view_{slug(m)}.html": ["view", m, "--out"] for m in VIEWS if m in models}
+    side = [m for m in SIDE_BY_SIDE if m in models]
+    if len(side) > 1:
+        files[f"view_{'_'.join(slug(m) for m in side)}.html"] = ["view", *side, "--out"]
+    return files
 
 
 def _any_top1(models) -> bool:
@@ -168,6 +181,25 @@ def _plots(plan: Plan) -> list:
     return lines + ["Each plot is also an SVG of the same name.", ""]
 
 
+def _view_lines(plan: Plan) -> list:
+    """The README's view section: each page with the command that writes it."""
+    pages = [name for name in plan.files if name.startswith("view_") and name.endswith(".html")]
+    if not pages:
+        return []
+    lines = ["## Views", "", "Each network drawn, its figures on it, coloured by MACs: one self-contained HTML file "
+             "each (open it in a browser; click a node for its row, search a layer by name):", ""]
+    for name in pages:
+        models = plan.files[name][1:-1]
+        what = f"{', '.join(models[:-1])} and {models[-1]} side by side" if len(models) > 1 else models[0]
+        lines.append(f"- [{what}]({name}) (`{_cmd(plan, name)} --out {name}`)")
+    if plan.lecture:  # screenshots taken in headless Chromium; `report` itself needs no browser
+        lines += ["", "Screenshots of the pages of resnet50 and googlenet, every layer and folded at depth 1 "
+                  "(`python scripts/view_screenshots.py reports/`): [resnet50](view_resnet50.png), "
+                  "[googlenet](view_googlenet.png), [resnet50 folded](view_resnet50_depth1.png), "
+                  "[googlenet folded](view_googlenet_depth1.png)."]
+    return [*lines, ""]
+
+
 def readme(plan: Plan, tables: dict, command: str) -> str:
     """The folder's README.md: how it was made, the tables, the plots."""
     title = "the lecture's architectures," if plan.lecture else ", ".join(plan.models)
@@ -192,7 +224,7 @@ def readme(plan: Plan, tables: dict, command: str) -> str:
     if plan.lecture:
         lines += [f"## The lecture's conclusion, with the figures behind its words (`{_cmd(plan, 'lecture.md')}`)",
                   "", tables["lecture.md"].rstrip("\n"), ""]
-    return "\n".join([*lines, *_plots(plan)])
+    return "\n".join([*lines, *_plots(plan), *_view_lines(plan)])
 
 
 MARKER = ".archcalc-report"  # written into every folder `archcalc report` fills: it may fill it again

@@ -13,7 +13,9 @@ from archcalc.docgen.reports import FOREIGN, lecture_architectures, write_report
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "reports"
-TEXT = (".md", ".csv", ".json", ".svg")  # compared byte for byte; PNGs only for presence
+TEXT = (".md", ".csv", ".json", ".svg", ".html")  # compared byte for byte; PNGs only for presence
+VIEWS = ("view_alexnet.html", "view_vgg16.html", "view_googlenet.html", "view_resnet152.html",
+         "view_alexnet_vgg16_googlenet.html")  # the lecture's four networks drawn, and its comparison side by side
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +36,8 @@ def test_report_has_tables_and_plots(fresh):
         assert {f"{stem}.png", f"{stem}.svg"} <= names
     readme = (out / "README.md").read_text()
     assert "archcalc report reports/" in readme and "](accuracy_vs_macs.png)" in readme
+    assert set(VIEWS) <= names and all(f"]({v})" in readme for v in VIEWS)
+    assert "`archcalc view alexnet vgg16 googlenet --out view_alexnet_vgg16_googlenet.html`" in readme
     for model in ("lenet5", "alexnet", "zfnet", "vgg16", "googlenet", "resnet152"):
         assert f"| {model} |" in (out / "comparison.md").read_text()
     assert set(lecture_architectures()) >= {"lenet5", "alexnet", "zfnet", "vgg16", "googlenet", "resnet152"}
