@@ -10,38 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
-from pathlib import Path
 
 import pytest
 
 from archcalc.cli import run
 from archcalc.output.html import write_page
 from archcalc.output.tables import Table
-
-INSTALL = ("install the browser the tests drive: sh scripts/install_test_tools.sh (as root: apt-get install -y "
-           "chromium), and playwright: pip install -e '.[dev]'")
-
-
-def chromium_path() -> str:
-    """The system Chromium: $ARCHCALC_CHROMIUM, else chromium on the PATH, else /usr/bin/chromium."""
-    found = os.environ.get("ARCHCALC_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(found).exists():
-        pytest.fail(f"no Chromium at {found}: {INSTALL}")
-    return found
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail(f"playwright is not installed: {INSTALL}")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
