@@ -7,16 +7,12 @@ ever touches an activation's values."""
 from __future__ import annotations
 
 from .onnx_importer import Act, Const, UnsupportedOp
+from .torch_values import registrar
 
 FOLDS: dict = {}
 
 
-def folds(*ops):
-    def register(fn):
-        for op in ops:
-            FOLDS[op] = fn
-        return fn
-    return register
+folds = registrar(FOLDS)
 
 
 def attrs_of(node) -> dict:

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 from .onnx_fold import FOLDS, attrs_of, fold
 from .onnx_importer import Act, Const, UnsupportedOp
+from .torch_values import registrar
 
 HANDLERS: dict = {}
 ACTIVATIONS = {"Relu": "relu", "LeakyRelu": "leaky_relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Elu": "elu",
                "HardSwish": "hardswish", "Gelu": "gelu", "Mish": "mish"}
 
 
-def handles(*ops):
-    def register(fn):
-        for op in ops:
-            HANDLERS[op] = fn
-        return fn
-    return register
+handles = registrar(HANDLERS)
 
 
 def map_node(imp, node, ins):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import operator
 
 from ..core.shape import is_symbolic
-from .torch_values import BATCH, Param, Tensor, UnsupportedOp
+from .torch_values import BATCH, Param, Tensor, UnsupportedOp, registrar
 
 FUNCTIONS: dict = {}  # "torch.flatten", "F.relu", "operator.add", ...
 METHODS: dict = {}  # "flatten", "size", ...
@@ -29,20 +29,8 @@ def function_key(fn) -> str:
     return f"torch.{name}"
 
 
-def fn(*names):
-    def register(f):
-        for n in names:
-            FUNCTIONS[n] = f
-        return f
-    return register
-
-
-def method(*names):
-    def register(f):
-        for n in names:
-            METHODS[n] = f
-        return f
-    return register
+fn = registrar(FUNCTIONS)
+method = registrar(METHODS)
 
 
 def both(function_names, method_names):

@@ -4,7 +4,7 @@ are looked up here."""
 
 from __future__ import annotations
 
-from .torch_values import Tensor, UnsupportedOp
+from .torch_values import Tensor, UnsupportedOp, registrar
 
 MODULES: dict = {}
 
@@ -13,12 +13,7 @@ ACTIVATIONS = {"ReLU": "relu", "ReLU6": "relu6", "LeakyReLU": "leaky_relu", "ELU
                "Hardsigmoid": "hardsigmoid", "Mish": "mish"}
 
 
-def handles(*names):
-    def register(fn):
-        for n in names:
-            MODULES[n] = fn
-        return fn
-    return register
+handles = registrar(MODULES)
 
 
 LEAVES: list = []  # more tests of a module traced whole, added by other modules (torch_windows: Swin's attention)

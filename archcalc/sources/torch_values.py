@@ -88,3 +88,15 @@ def unique_name(used: set, name: str) -> str:
         name = f"{base}_{n}"
     used.add(name)
     return name
+
+
+def registrar(table: dict):
+    """A decorator factory: `@by("a", "b")` files the decorated function in `table` under each key (the
+    importers' handler tables: torch functions, methods, modules; ONNX operators and folds)."""
+    def by(*keys):
+        def register(fn):
+            for key in keys:
+                table[key] = fn
+            return fn
+        return register
+    return by
