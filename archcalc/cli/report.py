@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, List, Optional
@@ -70,20 +69,13 @@ def _target(args: list, out: Optional[str]) -> tuple:
 
 @contextmanager
 def _progress(started: list):
-    """A progress(name, done, total) callback that records the files begun in `started` and, only when stderr
-    is a terminal (never in pipes, logs or captured output), draws a transient bar with the file being made."""
-    if not sys.stderr.isatty():
-        yield lambda name, done, total: started.append(name)
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    """A progress(name, done, total) callback that records the files begun in `started`; on a terminal the
+    shared progress bar (output/model_progress.py) shows the file being made."""
+    from ..output.model_progress import steps
 
-    with Progress(TextColumn("report"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.description}"), console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("", total=None)
-
+    with steps() as bar:
         def progress(name: str, done: int, total: int) -> None:
             started.append(name)
-            bar.update(task, description=name, completed=done, total=total)
+            bar.now(f"report: {name} ({done + 1} of {total})")
 
         yield progress

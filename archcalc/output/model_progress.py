@@ -1,4 +1,4 @@
-"""A progress bar on stderr for the jobs that take more than about a second (verify, verify --all, bench): what
+"""A progress bar on stderr for the jobs that take more than about a second (verify, bench, report): what
 runs now, how many of how many, the time so far.
 
 Shown only where stderr is a terminal, and only once the job has run for DELAY seconds; transient (gone when the

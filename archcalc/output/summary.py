@@ -137,14 +137,21 @@ def report_lines(report: Report, extra=()) -> list:
         lines.append(f"[bold]source[/]: {escape(report.source)}")
     lines += [f"[bold]note[/]: {escape(note)}" for note in report.notes]
     lines += list(extra)
-    grouped: dict = {}  # one line per message: an SE network says its gate note once, for all its gates
-    for d in report.diagnostics:
-        grouped.setdefault((d["level"], d["message"]), []).append(d["layer"])
-    for (level, message), layers in grouped.items():
+    for level, where, message in grouped_diagnostics(report):
         style = "yellow" if level == "warning" else "dim"
-        where = layers[0] if len(layers) == 1 else f"{layers[0]} and {len(layers) - 1} more"
         lines.append(f"[{style}]{level}[/] {escape(where)}: {escape(message)}")
     return lines
+
+
+def grouped_diagnostics(report: Report, levels=None) -> list:
+    """(level, where, message) once per message of the engine's diagnostics (of `levels`, or all): an SE
+    network says its gate note once, for all its gates ('se1.gate and 15 more')."""
+    grouped: dict = {}
+    for d in report.diagnostics:
+        if levels is None or d["level"] in levels:
+            grouped.setdefault((d["level"], d["message"]), []).append(d["layer"])
+    return [(level, layers[0] if len(layers) == 1 else f"{layers[0]} and {len(layers) - 1} more", message)
+            for (level, message), layers in grouped.items()]
 
 
 def summary_table(report: Report, depth=None, extra=lambda: (), graph=None, keys=DEFAULT_COLUMNS) -> Table:

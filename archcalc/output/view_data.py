@@ -20,7 +20,7 @@ from ..conventions import FLOPS_PER_MAC
 from ..core.report import Report, json_value
 from ..errors import InputError
 from .numbers import field
-from .summary import kernels
+from .summary import grouped_diagnostics, kernels
 
 COLORS = ("macs", "params", "activation", "rf", "time")
 CONVENTIONS = (f"MACs = conv, linear and matrix-product multiply-accumulates; FLOPs = {FLOPS_PER_MAC} x MACs; "
@@ -73,16 +73,8 @@ def _rf_size(rf):
 def _notes(report: Report) -> list:
     """The report's notes, then its warnings once per message (an SE network's gate warning once); the
     engine's 'note' diagnostics (a size floored) are in the layers' arithmetic already."""
-    notes = list(report.notes)
-    grouped: dict = {}
-    for d in report.diagnostics:
-        if d["level"] != "warning":
-            continue
-        grouped.setdefault((d["level"], d["message"]), []).append(d["layer"])
-    for (level, message), layers in grouped.items():
-        where = layers[0] if len(layers) == 1 else f"{layers[0]} and {len(layers) - 1} more"
-        notes.append(f"{level} {where}: {message}")
-    return notes
+    return [*report.notes, *(f"{level} {where}: {message}"
+                             for level, where, message in grouped_diagnostics(report, ("warning",)))]
 
 
 def view_document(report: Report, graph, bench_times: Optional[dict] = None, depth: Optional[int] = None) -> dict:
