@@ -86,15 +86,8 @@ def page_document(models, input, batch: int, dtype: str, color: str, depth, benc
 
 
 def _read_bench(path: str):
-    """The parsed bench JSON; a file that cannot be read or parsed is one line."""
-    import json
-
+    """The parsed bench JSON, read as every user file is (a regular file, 10 MB at most; one line otherwise)."""
     from ..errors import InputError
+    from ..sources.files import read_json_file
 
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as err:
-        raise InputError(f"--bench {path}: cannot read it ({err.strerror or err})") from None
-    except ValueError as err:
-        raise InputError(f"--bench {path}: not JSON ({err}); the file `archcalc bench MODEL --per-layer --json` "
-                         "prints") from None
+    return read_json_file(path, "--bench", InputError)

@@ -46,8 +46,8 @@ def _read(path: str):
     """The ModelProto in `path`; one line for a missing file or one that is not ONNX."""
     import onnx
 
-    if not os.path.isfile(path):
-        raise InputError(f"{path}: no such file")
+    if not os.path.isfile(path):  # a pipe or a device is never read: it could wait for ever
+        raise InputError(f"{path}: {'not a regular file' if os.path.exists(path) else 'no such file'}")
     try:
         model = onnx.load(path, load_external_data=False)
     except Exception as err:  # protobuf's DecodeError, onnx's own errors: any of them means "not ONNX"

@@ -5,6 +5,7 @@ real `archcalc bench --per-layer --json` when --bench is given."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -48,9 +49,12 @@ def test_a_bench_file_without_the_models_times_says_what_to_run(capsys, tmp_path
     err = _error(capsys, "lenet5", "--bench", str(bench), "--out", str(tmp_path / "x.html"))
     assert "archcalc bench lenet5 --per-layer --json" in err
     bench.write_text("{not json")
-    assert "not JSON" in _error(capsys, "lenet5", "--bench", str(bench), "--out", str(tmp_path / "x.html"))
-    assert "cannot read" in _error(capsys, "lenet5", "--bench", str(tmp_path / "none.json"), "--out",
-                                   str(tmp_path / "x.html"))
+    assert "not valid JSON" in _error(capsys, "lenet5", "--bench", str(bench), "--out", str(tmp_path / "x.html"))
+    assert "not found" in _error(capsys, "lenet5", "--bench", str(tmp_path / "none.json"), "--out",
+                                 str(tmp_path / "x.html"))
+    fifo = tmp_path / "fifo.json"  # read as every user file is: a pipe is refused, never waited on
+    os.mkfifo(fifo)
+    assert "not a regular file" in _error(capsys, "lenet5", "--bench", str(fifo), "--out", str(tmp_path / "x.html"))
 
 
 def page_data(html: str) -> dict:

@@ -91,3 +91,9 @@ def test_an_empty_graph_is_one_line(tmp_path, capsys):
     path = tmp_path / "empty.onnx"
     onnx.save(helper.make_model(graph), path)
     one_line_error(capsys, ["summary", os.fspath(path)], "empty.onnx")
+
+
+def test_a_pipe_named_onnx_is_refused_not_waited_on(tmp_path, capsys):
+    path = tmp_path / "pipe.onnx"
+    os.mkfifo(path)
+    one_line_error(capsys, ["summary", os.fspath(path)], "pipe.onnx", "not a regular file")
